@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace liveroom::core {
+
+// Every setting of liveroom-server. One table (config.cpp) holds each key's
+// flag, environment variable, type, default, constraint and description;
+// `--help` prints it and the README shows the same table.
+struct config {
+    std::string bind = "127.0.0.1";
+    int port = 8080;
+    int threads = 0;  // 0 = one per core
+    std::string data_dir = "data";
+    std::string web_root = "web";
+    std::string secret;
+    bool demo = false;
+    std::string log_level = "info";
+
+    std::uint32_t ring_size = 4096;  // events kept per room for resume
+    int hello_timeout_ms = 10000;
+    int handshake_timeout_ms = 10000;
+    int idle_timeout_ms = 60000;
+    std::size_t max_frame_bytes = 4096;
+    std::size_t max_body_bytes = 1024 * 1024;
+    std::size_t slow_soft_bytes = 256 * 1024;
+    std::size_t slow_hard_bytes = 1024 * 1024;
+    std::size_t max_batch_bytes = 256 * 1024;
+    int presence_interval_ms = 1000;
+    int shutdown_timeout_ms = 4000;
+    int max_connections = 19000;
+    std::size_t snapshot_comments = 50;
+};
+
+// Parses flags (and LIVEROOM_* environment variables, which flags override).
+// On a bad value returns the error text; `help` is set for --help.
+std::optional<std::string> parse_config(int argc, char** argv, config& out, bool& help);
+
+// The table as text, for --help.
+std::string config_help();
+
+// The table as a Markdown table, for the README.
+std::string config_markdown();
+
+}  // namespace liveroom::core

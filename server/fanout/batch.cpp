@@ -1,0 +1,136 @@
+#include "server/fanout/batch.hpp"
+
+#include <array>
+#include <charconv>
+
+namespace liveroom::fanout {
+
+namespace {
+constexpr std::string_view newline = "\n";
+constexpr std::size_t max_keys = 256;
+}  // namespace
+
+void batch::add(std::string_view s) {
+    if (!bufs_.empty()) {
+        bufs_.emplace_back(newline.data(), newline.size());
+        bytes_ += 1;
+    }
+    bufs_.emplace_back(s.data(), s.size());
+    bytes_ += s.size();
+}
+
+batch::result batch::gather(feed* fp, std::uint64_t& cursor, std::string_view outbox, const batch_limits& limits) {
+    bufs_.clear();
+    pinned_.clear();
+    bytes_ = 0;
+    stats_ = {};
+    if (fp == nullptr) {
+        if (!outbox.empty()) {
+            add(outbox);
+        }
+        return bufs_.empty() ? result::empty : result::ready;
+    }
+    feed& f = *fp;
+    const std::uint64_t head = f.head();
+    if (cursor <= head && cursor < f.oldest()) {
+        return result::resync;  // what it needs is no longer held here
+    }
+    if (!outbox.empty()) {
+        add(outbox);
+    }
+    if (cursor > head) {
+        return bufs_.empty() ? result::empty : result::ready;
+    }
+    if (f.critical_bytes_from(cursor) > limits.hard_lag_bytes) {
+        return result::resync;
+    }
+    const bool dropping = f.bytes_from(cursor) > limits.soft_lag_bytes;
+
+    // While dropping, a `latest` frame is kept only if it is the newest of
+    // its key in the window: find those newest seqs (once per write).
+    std::array<std::uint64_t, max_keys> newest{};
+    if (dropping) {
+        for (std::uint64_t s = head; s >= cursor; --s) {
+            const auto& e = f.at(s);
+            if (e.cls == frame_class::latest && newest[e.key] == 0) {
+                newest[e.key] = s;
+            }
+        }
+    }
+
+    // While dropping, reserve the marker's place before the first frame so the
+    // client learns the gap is deliberate before it sees the jump.
+    std::size_t marker_at = 0;
+    if (dropping) {
+        add(std::string_view{});
+        marker_at = bufs_.size() - 1;
+    }
+    std::uint64_t first_skipped = 0;
+    std::uint64_t s = cursor;
+    for (; s <= head && bytes_ < limits.max_batch_bytes; ++s) {
+        const auto& e = f.at(s);
+        if (e.h == nullptr) {
+            release_pins();
+            return result::resync;  // a hole: this worker was lapped
+        }
+        if (dropping && e.cls != frame_class::critical && !(e.cls == frame_class::latest && newest[e.key] == s)) {
+            if (first_skipped == 0) {
+                first_skipped = s;
+            }
+            ++stats_.skipped;
+            continue;
+        }
+        ++e.h->refs;  // pinned until release()
+        pinned_.push_back(e.h);
+        add(e.h->f->bytes());
+        ++stats_.frames;
+    }
+    if (dropping) {
+        if (first_skipped != 0) {
+            // {"type":"skipped","from":a,"to":b}: droppable events in a..b
+            // that this message lacks were skipped on purpose.
+            marker_.assign(R"({"type":"skipped","from":)");
+            char num[24];
+            auto r = std::to_chars(num, num + sizeof num, first_skipped);
+            marker_.append(num, r.ptr);
+            marker_.append(R"(,"to":)");
+            r = std::to_chars(num, num + sizeof num, s - 1);
+            marker_.append(num, r.ptr);
+            marker_.push_back('}');
+            bufs_[marker_at] = boost::asio::const_buffer(marker_.data(), marker_.size());
+            bytes_ += marker_.size();
+        } else {
+            // Nothing skipped: drop the placeholder and one separator beside it.
+            const auto at = bufs_.begin() + static_cast<std::ptrdiff_t>(marker_at);
+            if (marker_at > 0) {
+                bufs_.erase(at - 1, at + 1);
+                bytes_ -= 1;
+            } else if (bufs_.size() > 1) {
+                bufs_.erase(at, at + 2);
+                bytes_ -= 1;
+            } else {
+                bufs_.clear();
+            }
+        }
+    }
+    cursor = s;
+    return bufs_.empty() ? result::empty : result::ready;
+}
+
+void batch::release(held_pool& pool) noexcept {
+    for (held* h : pinned_) {
+        pool.unref(h);
+    }
+    pinned_.clear();
+    bufs_.clear();
+}
+
+void batch::release_pins() noexcept {
+    for (held* h : pinned_) {
+        --h->refs;  // never the last reference: the feed window still holds it
+    }
+    pinned_.clear();
+    bufs_.clear();
+}
+
+}  // namespace liveroom::fanout

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/buffer.hpp>
+
+#include "server/fanout/feed.hpp"
+
+namespace liveroom::fanout {
+
+struct batch_limits {
+    std::size_t max_batch_bytes = 256 * 1024;  // one write at most this (roughly)
+    std::size_t soft_lag_bytes = 256 * 1024;   // past it, droppable events are skipped
+    std::size_t hard_lag_bytes = 1024 * 1024;  // critical lag past it: resync
+};
+
+// Cheap view of the buffers of one write: copying it copies two pointers, so
+// the write operation holding it allocates nothing.
+class buffer_view {
+  public:
+    using value_type = boost::asio::const_buffer;
+    using const_iterator = const boost::asio::const_buffer*;
+    buffer_view(const_iterator b, const_iterator e) : begin_(b), end_(e) {}
+    const_iterator begin() const noexcept { return begin_; }
+    const_iterator end() const noexcept { return end_; }
+
+  private:
+    const_iterator begin_;
+    const_iterator end_;
+};
+
+// A session's next WebSocket message: its private outbox (welcome, acks,
+// errors, mod.* events) followed by the room frames it has not yet sent, as
+// one '\n'-joined text message over shared, pinned frames. Reused for every
+// write of the session, so steady state allocates nothing.
+class batch {
+  public:
+    enum class result { empty, ready, resync };
+
+    struct stats {
+        std::uint64_t frames = 0;   // room frames put in the batch
+        std::uint64_t skipped = 0;  // droppable/superseded frames skipped
+    };
+
+    // Builds the next message. `cursor` is the next seq the session needs; it
+    // advances past what was batched or skipped. `outbox` must stay unchanged
+    // until release(). `f` is null before the session joined a room (then only
+    // the outbox is sent). Returns resync when the session fell out of the window
+    // or its critical lag exceeds the hard bound.
+    result gather(feed* f, std::uint64_t& cursor, std::string_view outbox, const batch_limits& limits);
+
+    buffer_view buffers() const noexcept { return {bufs_.data(), bufs_.data() + bufs_.size()}; }
+    std::size_t bytes() const noexcept { return bytes_; }
+    const stats& last() const noexcept { return stats_; }
+
+    // After the write completed (or failed): unpins the frames.
+    void release(held_pool& pool) noexcept;
+
+  private:
+    void add(std::string_view s);
+    void release_pins() noexcept;
+
+    std::vector<boost::asio::const_buffer> bufs_;
+    std::vector<held*> pinned_;
+    std::string marker_;
+    std::size_t bytes_ = 0;
+    stats stats_;
+};
+
+}  // namespace liveroom::fanout

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <cstddef>
+
+namespace liveroom::hub {
+
+// A subscriber of a room on one worker (a WebSocket session). The worker
+// calls on_room_frames() once per wake; the member then writes what it has
+// not yet sent, if it is not already writing.
+class member {
+  public:
+    virtual ~member() = default;
+    virtual void on_room_frames() = 0;
+
+    std::size_t member_index = 0;  // position in its local_room (swap-remove)
+};
+
+}  // namespace liveroom::hub

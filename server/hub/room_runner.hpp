@@ -1,0 +1,105 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "protocol/encode.hpp"
+#include "server/fanout/ring.hpp"
+#include "server/room/room.hpp"
+
+namespace liveroom::hub {
+
+class hub;
+class worker;
+
+// Counters a room keeps with atomics, so sessions on any worker update them
+// without a message to the owner; the owner publishes them on its tick.
+struct room_counters {
+    std::atomic<std::int64_t> online{0};
+    std::atomic<std::int64_t> peak{0};
+    std::atomic<std::int64_t> views{0};
+    std::atomic<std::int64_t> likes{0};
+
+    void joined() noexcept;
+    void left() noexcept { online.fetch_sub(1, std::memory_order_relaxed); }
+    protocol::presence read() const noexcept;
+};
+
+// One room and its owner: the room's logic runs on one worker (its owner),
+// which applies requests in order, assigns seq, encodes each event once and
+// publishes it to the ring, then wakes each worker at most once per burst.
+class room_runner : public room::event_sink, public std::enable_shared_from_this<room_runner> {
+  public:
+    room_runner(hub& h, room::room_spec spec, std::size_t index, std::size_t owner, std::uint32_t ring_size);
+    ~room_runner() override;
+
+    const std::string& id() const noexcept { return id_; }
+    std::size_t index() const noexcept { return index_; }
+    worker& owner();
+    fanout::ring& events() noexcept { return ring_; }
+    room_counters& counters() noexcept { return counters_; }
+    bool allow_guests() const noexcept { return allow_guests_; }
+
+    // Owner thread: begins the presence tick.
+    void start_ticking();
+    void stop_ticking();
+
+    // Owner thread. Writes the welcome for `who` into `out` and returns the
+    // first seq the session must be sent after it.
+    std::uint64_t welcome(const room::actor& who,
+                          std::optional<std::uint64_t> since,
+                          std::int64_t now,
+                          std::string& out);
+
+    // Owner thread: applies a request; writes the ack or error into `out`
+    // (nothing when the request carried no id and succeeded).
+    void handle(const room::actor& who, const protocol::request& r, std::int64_t now, std::string& out);
+
+    // Any thread: the room as REST shows it, as an object / as fields of the
+    // current object (spec, status and counters; the spec is immutable).
+    void write_summary(protocol::json_out& j) const;
+    void write_summary_fields(protocol::json_out& j) const;
+
+    // room::event_sink (owner thread).
+    void emit(std::string_view type,
+              fanout::frame_class cls,
+              std::uint8_t key,
+              const std::function<void(protocol::json_out&)>& write) override;
+
+  private:
+    void wake_workers();
+    void tick();
+    void mirror_state() noexcept;
+
+    hub& hub_;
+    const std::string id_;
+    const std::size_t index_;
+    const std::size_t owner_;
+    const bool allow_guests_;
+    room::room room_;
+    fanout::ring ring_;
+    room_counters counters_;
+    protocol::json_out json_;
+    std::uint64_t seq_ = 0;
+
+    struct alignas(64) wake_flag {
+        std::atomic<bool> pending{false};
+    };
+    std::unique_ptr<wake_flag[]> wake_;
+
+    // Copies of owner-thread state for readers on other threads.
+    std::atomic<int> status_mirror_{0};
+    std::atomic<std::int64_t> ends_at_mirror_{0};
+
+    boost::asio::steady_timer timer_;
+    protocol::presence last_presence_{};
+    bool ticking_ = false;
+};
+
+}  // namespace liveroom::hub

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "server/net/http_types.hpp"
+
+namespace liveroom::hub {
+class hub;
+class worker;
+}  // namespace liveroom::hub
+
+namespace liveroom::net {
+
+class session_registry;
+
+// One HTTP connection: reads requests (with a deadline against slowloris and
+// a body limit), answers them through the router, and hands a WebSocket
+// upgrade on /ws over to a ws_session on the same worker.
+class http_session : public std::enable_shared_from_this<http_session> {
+  public:
+    http_session(boost::asio::ip::tcp::socket&& socket, hub::hub& h, hub::worker& w, session_registry& reg);
+    void run();
+
+  private:
+    void do_read();
+    void on_read(boost::beast::error_code ec, std::size_t bytes);
+    void send(http_response res);
+    void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+
+    boost::beast::tcp_stream stream_;
+    boost::beast::flat_buffer buffer_;
+    std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+    std::shared_ptr<http_response> res_;
+    hub::hub& hub_;
+    hub::worker& worker_;
+    session_registry& registry_;
+};
+
+}  // namespace liveroom::net

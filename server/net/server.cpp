@@ -1,0 +1,156 @@
+#include "server/net/server.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <future>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "server/core/log.hpp"
+#include "server/core/metrics.hpp"
+#include "server/fanout/frame.hpp"
+#include "server/hub/hub.hpp"
+#include "server/net/http_session.hpp"
+#include "server/net/session_registry.hpp"
+
+namespace liveroom::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+struct server::impl {
+    explicit impl(const core::config& c) : cfg(c), rooms(c), registries(rooms.size()) {}
+
+    core::config cfg;
+    hub::hub rooms;
+    std::vector<session_registry> registries;  // one per worker
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::size_t next_worker = 0;
+    std::atomic<bool> stopping{false};
+    std::promise<void> stopped;
+
+    void accept() {
+        hub::worker& w = rooms.worker_at(next_worker);
+        next_worker = (next_worker + 1) % rooms.size();
+        acceptor->async_accept(w.ioc(), [this, &w](boost::system::error_code ec, tcp::socket socket) {
+            if (ec) {
+                if (ec == asio::error::operation_aborted || stopping) {
+                    return;
+                }
+                LR_WARN("net", "accept: %s", ec.message().c_str());
+            } else {
+                socket.set_option(tcp::no_delay(true));
+                std::make_shared<http_session>(std::move(socket), rooms, w, registries[w.index()])->run();
+            }
+            accept();
+        });
+    }
+
+    // Stop accepting, close every session with 1001, wait for them to drain
+    // (bounded), then stop the loops.
+    void shutdown(int signo) {
+        if (stopping.exchange(true)) {
+            LR_WARN("net", "second signal: exiting now");
+            std::_Exit(1);
+        }
+        LR_INFO("net", "signal %d: shutting down", signo);
+        boost::system::error_code ignored;
+        acceptor->close(ignored);
+        rooms.stop_rooms();
+        for (std::size_t i = 0; i < rooms.size(); ++i) {
+            asio::post(rooms.worker_at(i).ioc(), [this, i] { registries[i].shutdown_all(); });
+        }
+        std::thread([this] {
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.shutdown_timeout_ms);
+            for (;;) {
+                std::size_t open = 0;
+                std::vector<std::future<std::size_t>> counts;
+                for (std::size_t i = 0; i < rooms.size(); ++i) {
+                    auto p = std::make_shared<std::promise<std::size_t>>();
+                    counts.push_back(p->get_future());
+                    asio::post(rooms.worker_at(i).ioc(), [this, i, p] { p->set_value(registries[i].size()); });
+                }
+                for (auto& f : counts) {
+                    if (f.wait_until(deadline) == std::future_status::ready) {
+                        open += f.get();
+                    } else {
+                        open += 1;
+                    }
+                }
+                if (open == 0 || std::chrono::steady_clock::now() >= deadline) {
+                    if (open != 0) {
+                        LR_WARN("net", "%zu connections still open at the deadline", open);
+                    }
+                    break;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+            for (std::size_t i = 0; i < rooms.size(); ++i) {
+                rooms.worker_at(i).stop();
+            }
+            stopped.set_value();
+        }).detach();
+    }
+};
+
+server::server(const core::config& cfg) : impl_(std::make_unique<impl>(cfg)) {
+    core::register_sampled("liveroom_frames_alive", "serialized room events alive (ring + in flight)",
+                           core::metric::kind::gauge, [] { return fanout::frame::live(); });
+}
+
+server::~server() = default;
+
+hub::hub& server::rooms() {
+    return impl_->rooms;
+}
+
+int server::run() {
+    auto& m = *impl_;
+    boost::system::error_code ec;
+    const auto addr = asio::ip::make_address(m.cfg.bind, ec);
+    if (ec) {
+        std::fprintf(stderr, "liveroom: --bind '%s' is not an IP address\n", m.cfg.bind.c_str());
+        return 2;
+    }
+    m.acceptor = std::make_unique<tcp::acceptor>(m.rooms.worker_at(0).ioc());
+    const tcp::endpoint ep(addr, static_cast<unsigned short>(m.cfg.port));
+    m.acceptor->open(ep.protocol(), ec);
+    if (!ec) {
+        m.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+        m.acceptor->bind(ep, ec);
+    }
+    if (!ec) {
+        m.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        std::fprintf(stderr, "liveroom: cannot listen on %s:%d: %s\n", m.cfg.bind.c_str(), m.cfg.port,
+                     ec.message().c_str());
+        return 2;
+    }
+    const auto bound = m.acceptor->local_endpoint();
+    asio::signal_set signals(m.rooms.worker_at(0).ioc(), SIGINT, SIGTERM);
+    std::function<void()> wait_signal = [&] {
+        signals.async_wait([&](const boost::system::error_code& e, int signo) {
+            if (!e) {
+                m.shutdown(signo);
+                wait_signal();
+            }
+        });
+    };
+    wait_signal();
+    m.accept();
+    m.rooms.start();
+    std::printf("liveroom: listening on %s:%u\n", bound.address().to_string().c_str(), bound.port());
+    std::fflush(stdout);
+    LR_INFO("net", "listening on %s:%u with %zu threads", bound.address().to_string().c_str(), bound.port(),
+            m.rooms.size());
+    m.stopped.get_future().wait();
+    m.rooms.join();
+    LR_INFO("net", "stopped");
+    return 0;
+}
+
+}  // namespace liveroom::net

@@ -1,0 +1,30 @@
+#include "server/net/session_registry.hpp"
+
+#include "server/net/ws_session.hpp"
+
+namespace liveroom::net {
+
+void session_registry::add(ws_session& s) {
+    s.registry_index = sessions_.size();
+    sessions_.push_back(&s);
+}
+
+void session_registry::remove(ws_session& s) {
+    if (s.registry_index >= sessions_.size() || sessions_[s.registry_index] != &s) {
+        return;
+    }
+    ws_session* last = sessions_.back();
+    sessions_[s.registry_index] = last;
+    last->registry_index = s.registry_index;
+    sessions_.pop_back();
+}
+
+void session_registry::shutdown_all() {
+    // Copy: shutdown() may not remove synchronously, but be safe anyway.
+    const std::vector<ws_session*> all = sessions_;
+    for (ws_session* s : all) {
+        s->shutdown();
+    }
+}
+
+}  // namespace liveroom::net

@@ -1,0 +1,356 @@
+#include "server/net/ws_session.hpp"
+
+#include <random>
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "protocol/text.hpp"
+#include "server/auth/jwt.hpp"
+#include "server/core/clock.hpp"
+#include "server/core/log.hpp"
+#include "server/core/metrics.hpp"
+#include "server/hub/hub.hpp"
+#include "server/hub/room_runner.hpp"
+#include "server/hub/worker.hpp"
+#include "server/net/session_registry.hpp"
+
+namespace liveroom::net {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+
+namespace {
+core::metric connections("liveroom_ws_connections", "open WebSocket connections", core::metric::kind::gauge);
+core::metric connections_total("liveroom_ws_connections_total",
+                               "WebSocket connections accepted",
+                               core::metric::kind::counter);
+core::metric frames_sent("liveroom_ws_frames_sent_total",
+                         "WebSocket messages written (each may batch events)",
+                         core::metric::kind::counter);
+core::metric bytes_sent("liveroom_ws_bytes_sent_total", "WebSocket payload bytes written", core::metric::kind::counter);
+core::metric deliveries("liveroom_deliveries_total",
+                        "room events delivered to connections",
+                        core::metric::kind::counter);
+core::metric drops("liveroom_drops_total",
+                   "droppable events skipped for slow connections",
+                   core::metric::kind::counter);
+core::metric resyncs("liveroom_resyncs_total", "slow connections closed to resync (1013)", core::metric::kind::counter);
+core::metric frames_received("liveroom_ws_frames_received_total",
+                             "WebSocket messages received",
+                             core::metric::kind::counter);
+core::metric bad_frames("liveroom_ws_bad_requests_total",
+                        "client messages refused as malformed",
+                        core::metric::kind::counter);
+
+std::string guest_id() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "g-%012llx", static_cast<unsigned long long>(rng() & 0xFFFFFFFFFFFFULL));
+    return buf;
+}
+
+std::string default_name(const std::string& id) {
+    // 观众 + four digits derived from the id: stable for a guest id.
+    const std::size_t h = std::hash<std::string>{}(id) % 10000;
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04zu", h);
+    return std::string("观众") + buf;
+}
+}  // namespace
+
+ws_session::ws_session(beast::tcp_stream&& stream, hub::hub& h, hub::worker& w, session_registry& reg)
+    : ws_(std::move(stream)), hub_(h), worker_(w), registry_(reg), hello_timer_(w.ioc()) {}
+
+ws_session::~ws_session() {
+    leave_room();
+    if (registered_) {
+        registry_.remove(*this);
+        connections.sub();
+    }
+}
+
+void ws_session::run(request_t req) {
+    const auto& cfg = hub_.config();
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::milliseconds(cfg.handshake_timeout_ms);
+    t.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(beast::http::field::server, "liveroom"); }));
+    ws_.read_message_max(cfg.max_frame_bytes);
+    ws_.auto_fragment(false);
+    ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+}
+
+void ws_session::on_accept(beast::error_code ec) {
+    if (ec) {
+        return;
+    }
+    registry_.add(*this);
+    registered_ = true;
+    connections.add();
+    connections_total.add();
+    hello_timer_.expires_after(std::chrono::milliseconds(hub_.config().hello_timeout_ms));
+    hello_timer_.async_wait(beast::bind_front_handler(&ws_session::on_hello_timeout, shared_from_this()));
+    do_read();
+}
+
+void ws_session::on_hello_timeout(beast::error_code ec) {
+    if (ec || room_ || joining_) {
+        return;
+    }
+    close_with(static_cast<std::uint16_t>(websocket::close_code::policy_error), "hello timeout");
+}
+
+void ws_session::do_read() {
+    ws_.async_read(read_buf_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+}
+
+void ws_session::on_read(beast::error_code ec, std::size_t) {
+    if (ec) {
+        // closed, reset, too big (Beast already sent 1009), or aborted
+        closing_ = true;
+        leave_room();
+        return;
+    }
+    frames_received.add();
+    if (!closing_) {
+        const auto data = read_buf_.cdata();
+        const std::string_view text(static_cast<const char*>(data.data()), data.size());
+        if (!ws_.got_text()) {
+            send_error({}, false, protocol::errc::bad_request, "binary messages are not accepted");
+        } else {
+            auto decoded = protocol::decode_request(text);
+            if (auto* err = std::get_if<protocol::decode_error>(&decoded)) {
+                bad_frames.add();
+                send_error(err->id, err->has_id, err->code, err->message);
+            } else {
+                handle(std::move(std::get<protocol::request>(decoded)));
+            }
+        }
+    }
+    read_buf_.consume(read_buf_.size());
+    if (read_buf_.capacity() > 16 * 1024) {
+        read_buf_.shrink_to_fit();  // do not keep a big buffer after one large message
+    }
+    do_read();
+}
+
+void ws_session::handle(protocol::request&& r) {
+    if (auto* h = std::get_if<protocol::req::hello>(&r.body)) {
+        if (room_ || joining_) {
+            send_error(r.id, r.has_id, protocol::errc::bad_request, "already joined a room");
+            return;
+        }
+        handle_hello(std::move(*h), std::move(r.id), r.has_id);
+        return;
+    }
+    if (!room_) {
+        send_error(r.id, r.has_id, protocol::errc::bad_request, "send hello first");
+        return;
+    }
+    if (std::holds_alternative<protocol::req::ping>(r.body)) {
+        if (r.has_id) {
+            protocol::json_out j;
+            send_private(j.begin("ack").field("id", r.id).field("server_time", core::now_ms()).finish());
+        }
+        return;
+    }
+    if (auto* like = std::get_if<protocol::req::like>(&r.body)) {
+        // Counted here, published by the room's tick: never one broadcast per like.
+        room_->counters().likes.fetch_add(like->count, std::memory_order_relaxed);
+        if (r.has_id) {
+            protocol::json_out j;
+            send_private(j.begin("ack").field("id", r.id).finish());
+        }
+        return;
+    }
+    asio::post(room_->owner().ioc(), [self = shared_from_this(), room = room_, r = std::move(r)]() {
+        std::string out;
+        room->handle(self->actor_, r, core::now_ms(), out);
+        if (!out.empty()) {
+            self->send_private_from_anywhere(std::move(out));
+        }
+    });
+}
+
+void ws_session::handle_hello(protocol::req::hello&& h, std::string id, bool has_id) {
+    const std::int64_t now = core::now_ms();
+    auto room = hub_.find(h.room);
+    const auto policy = static_cast<std::uint16_t>(websocket::close_code::policy_error);
+    if (h.token) {
+        auto v = auth::verify(*h.token, hub_.config().secret, now / 1000);
+        if (!v.ok) {
+            send_error(id, has_id, protocol::errc::forbidden, auth::to_string(v.error));
+            close_with(policy, "bad token");
+            return;
+        }
+        if (!auth::admits(*v.ok, h.room)) {
+            send_error(id, has_id, protocol::errc::forbidden, "the token is for another room");
+            close_with(policy, "token room mismatch");
+            return;
+        }
+        actor_.id = v.ok->sub;
+        actor_.name = protocol::clean_name(v.ok->name, 32);
+        actor_.role = v.ok->role;
+    }
+    if (!room) {
+        send_error(id, has_id, protocol::errc::not_found, "no such room");
+        close_with(policy, "no such room");
+        return;
+    }
+    if (!h.token) {
+        if (!room->allow_guests()) {
+            send_error(id, has_id, protocol::errc::forbidden, "this room needs a token");
+            close_with(policy, "guests not allowed");
+            return;
+        }
+        actor_.id = guest_id();
+        actor_.name = h.name;
+        actor_.role = protocol::role::viewer;
+    }
+    if (actor_.name.empty()) {
+        actor_.name = h.name.empty() ? default_name(actor_.id) : h.name;
+    }
+    joining_ = true;
+    asio::post(room->owner().ioc(), [self = shared_from_this(), room, since = h.since, now]() mutable {
+        std::string welcome;
+        const std::uint64_t cursor = room->welcome(self->actor_, since, now, welcome);
+        asio::post(self->worker_.ioc(), [self, room = std::move(room), welcome = std::move(welcome), cursor]() mutable {
+            self->on_joined(std::move(room), std::move(welcome), cursor);
+        });
+    });
+}
+
+void ws_session::on_joined(std::shared_ptr<hub::room_runner> room, std::string welcome, std::uint64_t cursor) {
+    joining_ = false;
+    if (closing_) {
+        return;
+    }
+    hello_timer_.cancel();
+    room_ = std::move(room);
+    room_->counters().joined();
+    local_ = &worker_.subscribe(*room_, *this);
+    cursor_ = cursor;
+    send_private(welcome);
+}
+
+void ws_session::send_private_from_anywhere(std::string msg) {
+    asio::post(worker_.ioc(), [self = shared_from_this(), msg = std::move(msg)] { self->send_private(msg); });
+}
+
+void ws_session::send_private(std::string_view msg) {
+    if (closing_) {
+        return;
+    }
+    if (!outbox_.empty()) {
+        outbox_ += '\n';
+    }
+    outbox_.append(msg);
+    kick();
+}
+
+void ws_session::send_error(std::string_view id, bool has_id, protocol::errc code, std::string_view message) {
+    protocol::json_out j;
+    send_private(protocol::encode_error(j, id, has_id, code, message));
+}
+
+void ws_session::on_room_frames() {
+    kick();
+}
+
+void ws_session::kick() {
+    if (writing_) {
+        return;
+    }
+    if (closing_) {
+        if (close_after_) {
+            close_after_ = false;
+            ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
+                            [self = shared_from_this()](beast::error_code) {});
+        }
+        return;
+    }
+    inflight_outbox_.swap(outbox_);
+    outbox_.clear();
+    const auto& cfg = hub_.config();
+    const fanout::batch_limits limits{cfg.max_batch_bytes, cfg.slow_soft_bytes, cfg.slow_hard_bytes};
+    const auto r = batch_.gather(local_ != nullptr ? &local_->feed : nullptr, cursor_, inflight_outbox_, limits);
+    if (r == fanout::batch::result::resync) {
+        resyncs.add();
+        close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later),
+                   "too slow: reconnect with since");
+        return;
+    }
+    if (r == fanout::batch::result::empty) {
+        return;
+    }
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(batch_.buffers(), beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+}
+
+void ws_session::on_write(beast::error_code ec, std::size_t bytes) {
+    writing_ = false;
+    const auto& st = batch_.last();
+    batch_.release(worker_.pool());
+    inflight_outbox_.clear();
+    if (ec) {
+        closing_ = true;
+        close_after_ = false;
+        leave_room();
+        return;
+    }
+    frames_sent.add();
+    bytes_sent.add(static_cast<std::int64_t>(bytes));
+    deliveries.add(static_cast<std::int64_t>(st.frames));
+    if (st.skipped != 0) {
+        drops.add(static_cast<std::int64_t>(st.skipped));
+    }
+    kick();
+}
+
+void ws_session::close_with(std::uint16_t code, std::string_view reason) {
+    if (closing_) {
+        return;
+    }
+    closing_ = true;
+    close_code_ = code;
+    close_reason_ = std::string(reason);
+    hello_timer_.cancel();
+    leave_room();
+    if (!writing_) {
+        close_after_ = true;
+        kick();
+        return;
+    }
+    // A write is in flight: close after it, unless it is stuck (a viewer that
+    // stopped reading), then drop the connection; it resumes with `since`.
+    close_after_ = true;
+    hello_timer_.expires_after(std::chrono::seconds(2));
+    hello_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec && self->writing_) {
+            beast::error_code ignored;
+            beast::get_lowest_layer(self->ws_).socket().close(ignored);
+        }
+    });
+}
+
+void ws_session::shutdown() {
+    close_with(static_cast<std::uint16_t>(websocket::close_code::going_away), "server shutting down");
+}
+
+void ws_session::leave_room() {
+    if (room_ && local_ != nullptr) {
+        worker_.unsubscribe(*room_, *this);
+        room_->counters().left();
+        local_ = nullptr;
+    }
+}
+
+}  // namespace liveroom::net

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include "protocol/decode.hpp"
+#include "server/fanout/batch.hpp"
+#include "server/hub/member.hpp"
+#include "server/room/room.hpp"
+
+namespace liveroom::hub {
+class hub;
+class worker;
+class room_runner;
+struct local_room;
+}  // namespace liveroom::hub
+
+namespace liveroom::net {
+
+class session_registry;
+
+// One WebSocket connection: reads requests, sends its private replies and
+// the room's events. Lives on one worker; one write in flight at a time;
+// everything pending goes out as one '\n'-joined message (fanout::batch).
+class ws_session : public hub::member, public std::enable_shared_from_this<ws_session> {
+  public:
+    using request_t = boost::beast::http::request<boost::beast::http::string_body>;
+
+    ws_session(boost::beast::tcp_stream&& stream, hub::hub& h, hub::worker& w, session_registry& reg);
+    ~ws_session() override;
+
+    void run(request_t req);
+
+    // hub::member: the room published; send if idle.
+    void on_room_frames() override;
+
+    // Worker thread: graceful close with 1001 (server shutting down).
+    void shutdown();
+
+    // Any thread: queue a private message (ack, error, welcome) on this
+    // session's worker.
+    void send_private_from_anywhere(std::string msg);
+
+  private:
+    void on_accept(boost::beast::error_code ec);
+    void do_read();
+    void on_read(boost::beast::error_code ec, std::size_t bytes);
+    void on_hello_timeout(boost::beast::error_code ec);
+    void handle(protocol::request&& r);
+    void handle_hello(protocol::req::hello&& h, std::string id, bool has_id);
+    void on_joined(std::shared_ptr<hub::room_runner> room, std::string welcome, std::uint64_t cursor);
+    void send_private(std::string_view msg);
+    void send_error(std::string_view id, bool has_id, protocol::errc code, std::string_view message);
+    void kick();
+    void on_write(boost::beast::error_code ec, std::size_t bytes);
+    void close_with(std::uint16_t code, std::string_view reason);
+    void leave_room();
+
+    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    hub::hub& hub_;
+    hub::worker& worker_;
+    session_registry& registry_;
+    boost::beast::flat_buffer read_buf_;
+    boost::asio::steady_timer hello_timer_;
+
+    std::shared_ptr<hub::room_runner> room_;
+    hub::local_room* local_ = nullptr;
+    room::actor actor_;
+    std::uint64_t cursor_ = 1;
+    bool joining_ = false;
+
+    std::string outbox_;           // private messages not yet written
+    std::string inflight_outbox_;  // private messages in the current write
+    fanout::batch batch_;
+    bool writing_ = false;
+    bool closing_ = false;      // a close was asked for; no more writes
+    bool close_after_ = false;  // close once the current write completes
+    std::uint16_t close_code_ = 1000;
+    std::string close_reason_;
+    bool registered_ = false;
+
+  public:
+    std::size_t registry_index = 0;
+};
+
+}  // namespace liveroom::net
