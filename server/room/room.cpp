@@ -1,5 +1,6 @@
 #include "server/room/room.hpp"
 
+#include <charconv>
 #include <variant>
 
 namespace liveroom::room {
@@ -17,6 +18,15 @@ reply refuse(errc code, std::string message) {
     return r;
 }
 
+// "m42": a one-letter kind and a number (to_chars: GCC 12 warns falsely on
+// string concatenation here).
+std::string make_id(char kind, std::uint64_t n) {
+    char buf[24];
+    buf[0] = kind;
+    auto r = std::to_chars(buf + 1, buf + sizeof buf, n);
+    return std::string(buf, r.ptr);
+}
+
 template <class... Ts>
 struct overloaded : Ts... {
     using Ts::operator()...;
@@ -27,7 +37,7 @@ struct overloaded : Ts... {
 room::room(room_spec spec) : spec_(std::move(spec)), ends_at_(spec_.ends_at) {
     for (std::size_t i = 0; i < spec_.cards.size(); ++i) {
         if (spec_.cards[i].id.empty()) {
-            spec_.cards[i].id = "c" + std::to_string(i + 1);
+            spec_.cards[i].id = make_id('c', i + 1);
         }
     }
 }
@@ -66,7 +76,7 @@ reply room::show_card(const req::card_show& r, event_sink& sink) {
         card_ = *found;
     } else {
         card_ = *r.card;
-        card_->id = "n" + std::to_string(next_id_++);
+        card_->id = make_id('n', next_id_++);
     }
     sink.emit("card", fanout::frame_class::critical, 0, [&](protocol::json_out& j) {
         j.key("card");
@@ -88,7 +98,7 @@ reply room::add_comment(const actor& who, const req::comment& r, event_sink& sin
     if (status_ == protocol::room_status::ended) {
         return refuse(errc::closed, "the room has ended");
     }
-    protocol::comment c{"m" + std::to_string(next_id_++), {who.id, who.name}, r.text};
+    protocol::comment c{make_id('m', next_id_++), {who.id, who.name}, r.text};
     sink.emit("comment", fanout::frame_class::droppable, 0, [&](protocol::json_out& j) {
         j.key("comment");
         j.value(c);
