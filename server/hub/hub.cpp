@@ -19,6 +19,15 @@ hub::hub(const core::config& cfg) : cfg_(cfg) {
     }
     core::register_sampled("liveroom_rooms", "rooms on this server", core::metric::kind::gauge,
                            [this] { return static_cast<std::int64_t>(room_count()); });
+    core::register_sampled("liveroom_worker_allocated_bytes_total",
+                           "bytes allocated by the I/O threads (jemalloc; 0 without it)", core::metric::kind::counter,
+                           [this] {
+                               std::uint64_t sum = 0;
+                               for (const auto& w : workers_) {
+                                   sum += w->allocated_bytes();
+                               }
+                               return static_cast<std::int64_t>(sum);
+                           });
 }
 
 hub::~hub() {

@@ -1,5 +1,6 @@
 #include "server/hub/worker.hpp"
 
+#include "server/core/alloc_stats.hpp"
 #include "server/core/log.hpp"
 #include "server/core/metrics.hpp"
 #include "server/hub/room_runner.hpp"
@@ -23,6 +24,7 @@ worker::~worker() {
 
 void worker::start() {
     thread_ = std::thread([this] {
+        allocated_.store(core::thread_allocated_counter(), std::memory_order_release);
         for (;;) {
             try {
                 ioc_.run();
@@ -39,6 +41,11 @@ void worker::join() {
     if (thread_.joinable()) {
         thread_.join();
     }
+}
+
+std::uint64_t worker::allocated_bytes() const noexcept {
+    const std::uint64_t* p = allocated_.load(std::memory_order_acquire);
+    return p != nullptr ? *reinterpret_cast<const volatile std::uint64_t*>(p) : 0;
 }
 
 local_room* worker::find(room_runner& room) {

@@ -36,6 +36,11 @@ class worker {
     std::size_t index() const noexcept { return index_; }
     fanout::held_pool& pool() noexcept { return pool_; }
 
+    // Bytes this worker thread allocated so far (jemalloc), 0 without it.
+    // Read from other threads for /metrics: a monotonic counter, torn reads
+    // are impossible on 64-bit targets.
+    std::uint64_t allocated_bytes() const noexcept;
+
     void start();
     void join();
     void stop() { ioc_.stop(); }
@@ -59,6 +64,7 @@ class worker {
     boost::asio::io_context ioc_{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
     std::thread thread_;
+    std::atomic<const std::uint64_t*> allocated_{nullptr};
 };
 
 }  // namespace liveroom::hub
