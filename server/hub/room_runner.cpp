@@ -1,5 +1,7 @@
 #include "server/hub/room_runner.hpp"
 
+#include <array>
+
 #include <boost/asio/post.hpp>
 
 #include "server/core/clock.hpp"
@@ -66,6 +68,23 @@ void room_runner::emit(std::string_view type,
     wake_workers();
 }
 
+void room_runner::emit_mod(std::string_view type, const std::function<void(protocol::json_out&)>& write) {
+    if (moderators_.empty()) {
+        return;
+    }
+    json_.begin(type).field("ts", core::now_ms());
+    write(json_);
+    const std::string msg(json_.finish());
+    std::size_t live = 0;
+    for (auto& weak : moderators_) {
+        if (auto m = weak.lock()) {
+            m->send_private_from_anywhere(msg);
+            moderators_[live++] = std::move(weak);
+        }
+    }
+    moderators_.resize(live);
+}
+
 void room_runner::wake_workers() {
     // One post per worker per burst: a worker whose wake is still pending
     // will see this event too, because it clears the flag before draining
@@ -81,20 +100,29 @@ void room_runner::wake_workers() {
 }
 
 std::uint64_t room_runner::welcome(const room::actor& who,
+                                   const std::shared_ptr<mod_listener>& listener,
                                    std::optional<std::uint64_t> since,
                                    std::int64_t now,
                                    std::string& out) {
+    unique_viewers_.insert(who.id);
+    const bool moderator = protocol::can_moderate(who.role) && listener != nullptr;
+    if (moderator) {
+        moderators_.push_back(listener);
+    }
     const std::uint64_t head = ring_.head();
     const bool resumed = since && *since <= head && *since + 1 >= ring_.oldest();
     json_.begin("welcome").field("room", id_);
     json_.key("you");
     json_.w().StartObject();
     json_.field("id", who.id).field("name", who.name).field("role", protocol::to_string(who.role));
+    if (!who.resume_token.empty()) {
+        json_.field("token", who.resume_token);  // a guest keeps its identity across reconnects
+    }
     json_.w().EndObject();
     json_.field("seq", head).field("resumed", resumed).field("server_time", now);
     if (!resumed) {
         json_.key("state");
-        room_.write_state(json_, counters_.read());
+        room_.write_state(json_, counters_.read(), moderator, now);
     }
     out.assign(json_.finish());
     return resumed ? *since + 1 : head + 1;
@@ -173,21 +201,55 @@ void room_runner::tick() {
     if (!ticking_) {
         return;
     }
-    room_.on_tick(core::now_ms(), *this);
+    const std::int64_t now = core::now_ms();
+    room_.on_tick(now, *this);  // coalesced vote changes, scheduled start
     mirror_state();
     const protocol::presence p = counters_.read();
-    if (p.online != last_presence_.online || p.peak != last_presence_.peak || p.views != last_presence_.views ||
-        p.likes != last_presence_.likes) {
+    if (p.peak > last_presence_.peak) {
+        peak_at_ = now;
+    }
+    const bool changed = p.online != last_presence_.online || p.peak != last_presence_.peak ||
+                         p.views != last_presence_.views || p.likes != last_presence_.likes;
+    if (changed && now - last_presence_at_ >= hub_.config().presence_interval_ms) {
         last_presence_ = p;
+        last_presence_at_ = now;
         emit("presence", fanout::frame_class::latest, room::presence_key, [&](protocol::json_out& j) {
             j.field("online", p.online).field("peak", p.peak).field("views", p.views).field("likes", p.likes);
         });
     }
-    timer_.expires_after(std::chrono::milliseconds(hub_.config().presence_interval_ms));
+    publish_mod_counters(now);
+    timer_.expires_after(std::chrono::milliseconds(coalesce_interval_ms));
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
         if (!ec) {
             self->tick();
         }
+    });
+}
+
+void room_runner::publish_mod_counters(std::int64_t now) {
+    if (moderators_.empty()) {
+        return;
+    }
+    const protocol::presence p = counters_.read();
+    const auto& st = room_.stats();
+    const std::array<std::int64_t, 8> values{p.online,
+                                             p.peak,
+                                             p.views,
+                                             static_cast<std::int64_t>(unique_viewers_.size()),
+                                             p.likes,
+                                             static_cast<std::int64_t>(st.questions),
+                                             static_cast<std::int64_t>(room_.questions().answered_count()),
+                                             static_cast<std::int64_t>(st.comments)};
+    if (values == last_mod_counters_) {
+        return;
+    }
+    last_mod_counters_ = values;
+    emit_mod("mod.counters", [&](protocol::json_out& j) {
+        j.field("online", values[0]).field("peak", values[1]).field("peak_at", peak_at_).field("views", values[2]);
+        j.field("unique", values[3]).field("likes", values[4]).field("questions", values[5]);
+        j.field("answered", values[6]).field("comments", values[7]);
+        j.key("backlog");
+        room_.write_backlog(j, now);
     });
 }
 

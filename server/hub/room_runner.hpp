@@ -1,10 +1,12 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/steady_timer.hpp>
@@ -17,6 +19,14 @@ namespace liveroom::hub {
 
 class hub;
 class worker;
+
+// A connection that wants the room's `mod.*` events (moderators, hosts).
+class mod_listener {
+  public:
+    virtual ~mod_listener() = default;
+    // Any thread: queue a private message for the connection.
+    virtual void send_private_from_anywhere(std::string msg) = 0;
+};
 
 // Counters a room keeps with atomics, so sessions on any worker update them
 // without a message to the owner; the owner publishes them on its tick.
@@ -52,7 +62,9 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
 
     // Owner thread. Writes the welcome for `who` into `out` and returns the
     // first seq the session must be sent after it.
+    // Moderators and hosts (passing `listener`) also receive mod.* events.
     std::uint64_t welcome(const room::actor& who,
+                          const std::shared_ptr<mod_listener>& listener,
                           std::optional<std::uint64_t> since,
                           std::int64_t now,
                           std::string& out);
@@ -71,11 +83,16 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
               fanout::frame_class cls,
               std::uint8_t key,
               const std::function<void(protocol::json_out&)>& write) override;
+    void emit_mod(std::string_view type, const std::function<void(protocol::json_out&)>& write) override;
 
   private:
     void wake_workers();
     void tick();
     void mirror_state() noexcept;
+    void publish_mod_counters(std::int64_t now);
+
+    // Vote changes are published at most once per question per tick.
+    static constexpr int coalesce_interval_ms = 500;
 
     hub& hub_;
     const std::string id_;
@@ -99,6 +116,11 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
 
     boost::asio::steady_timer timer_;
     protocol::presence last_presence_{};
+    std::int64_t last_presence_at_ = 0;
+    std::int64_t peak_at_ = 0;
+    std::array<std::int64_t, 8> last_mod_counters_{};
+    std::vector<std::weak_ptr<mod_listener>> moderators_;
+    std::unordered_set<std::string> unique_viewers_;
     bool ticking_ = false;
 };
 

@@ -217,10 +217,14 @@ void ws_session::handle_hello(protocol::req::hello&& h, std::string id, bool has
     if (actor_.name.empty()) {
         actor_.name = h.name.empty() ? default_name(actor_.id) : h.name;
     }
+    if (!h.token) {
+        auth::claims c{actor_.id, actor_.name, protocol::role::viewer, room->id(), now / 1000 + 12 * 3600};
+        actor_.resume_token = auth::sign(c, hub_.config().secret);
+    }
     joining_ = true;
     asio::post(room->owner().ioc(), [self = shared_from_this(), room, since = h.since, now]() mutable {
         std::string welcome;
-        const std::uint64_t cursor = room->welcome(self->actor_, since, now, welcome);
+        const std::uint64_t cursor = room->welcome(self->actor_, self, since, now, welcome);
         asio::post(self->worker_.ioc(), [self, room = std::move(room), welcome = std::move(welcome), cursor]() mutable {
             self->on_joined(std::move(room), std::move(welcome), cursor);
         });

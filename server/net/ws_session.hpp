@@ -14,6 +14,7 @@
 #include "protocol/decode.hpp"
 #include "server/fanout/batch.hpp"
 #include "server/hub/member.hpp"
+#include "server/hub/room_runner.hpp"
 #include "server/room/room.hpp"
 
 namespace liveroom::hub {
@@ -30,7 +31,7 @@ class session_registry;
 // One WebSocket connection: reads requests, sends its private replies and
 // the room's events. Lives on one worker; one write in flight at a time;
 // everything pending goes out as one '\n'-joined message (fanout::batch).
-class ws_session : public hub::member, public std::enable_shared_from_this<ws_session> {
+class ws_session : public hub::member, public hub::mod_listener, public std::enable_shared_from_this<ws_session> {
   public:
     using request_t = boost::beast::http::request<boost::beast::http::string_body>;
 
@@ -47,7 +48,7 @@ class ws_session : public hub::member, public std::enable_shared_from_this<ws_se
 
     // Any thread: queue a private message (ack, error, welcome) on this
     // session's worker.
-    void send_private_from_anywhere(std::string msg);
+    void send_private_from_anywhere(std::string msg) override;
 
   private:
     void on_accept(boost::beast::error_code ec);

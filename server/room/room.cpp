@@ -1,5 +1,6 @@
 #include "server/room/room.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <variant>
 
@@ -43,7 +44,6 @@ room::room(room_spec spec) : spec_(std::move(spec)), ends_at_(spec_.ends_at) {
 }
 
 reply room::apply(const actor& who, const protocol::request_body& body, std::int64_t now, event_sink& sink) {
-    (void)now;
     if (protocol::is_moderator_request(body) && !protocol::can_moderate(who.role)) {
         return refuse(errc::forbidden, "only moderators and hosts may do that");
     }
@@ -54,6 +54,11 @@ reply room::apply(const actor& who, const protocol::request_body& body, std::int
                           [&](const req::room_start&) { return start("started", sink); },
                           [&](const req::room_extend& r) { return extend(r, sink); },
                           [&](const req::room_end&) { return end(sink); },
+                          [&](const req::ask& r) { return ask(who, r, now, sink); },
+                          [&](const req::vote& r) { return vote(who, r, sink); },
+                          [&](const req::question_action& r) { return question_action(who, r, now, sink); },
+                          [&](const req::question_merge& r) { return merge(r, sink); },
+                          [&](const req::room_mode& r) { return set_mode(r, sink); },
                           [&](const auto&) { return refuse(errc::bad_request, "this request is not supported yet"); },
                       },
                       body);
@@ -103,6 +108,7 @@ reply room::add_comment(const actor& who, const req::comment& r, event_sink& sin
         j.key("comment");
         j.value(c);
     });
+    ++stats_.comments;
     recent_comments_.push_back(c);
     while (recent_comments_.size() > max_recent_comments_) {
         recent_comments_.pop_front();
@@ -154,9 +160,14 @@ void room::on_tick(std::int64_t now, event_sink& sink) {
     if (status_ == protocol::room_status::scheduled && spec_.starts_at != 0 && now >= spec_.starts_at) {
         start("started", sink);
     }
+    for (const auto& id : questions_.take_dirty()) {
+        if (const auto* e = questions_.find(id); e != nullptr && e->q.status != protocol::question_status::held) {
+            emit_question(*e, sink);
+        }
+    }
 }
 
-void room::write_state(protocol::json_out& j, const protocol::presence& p) const {
+void room::write_state(protocol::json_out& j, const protocol::presence& p, bool moderator, std::int64_t now) const {
     auto& w = j.w();
     w.StartObject();
     j.field("status", protocol::to_string(status_)).field("ends_at", ends_at_);
@@ -169,6 +180,9 @@ void room::write_state(protocol::json_out& j, const protocol::presence& p) const
     j.field("notice", notice_);
     j.key("questions");
     w.StartArray();
+    for (const auto* e : questions_.visible_sorted()) {
+        j.value(e->q);
+    }
     w.EndArray();
     j.key("comments");
     w.StartArray();
@@ -181,7 +195,242 @@ void room::write_state(protocol::json_out& j, const protocol::presence& p) const
     w.StartObject();
     j.field("online", p.online).field("peak", p.peak).field("views", p.views).field("likes", p.likes);
     w.EndObject();
+    if (moderator) {
+        j.key("mod");
+        w.StartObject();
+        j.key("held_questions");
+        w.StartArray();
+        for (const auto* e : questions_.held()) {
+            j.value(e->q);
+        }
+        w.EndArray();
+        j.key("mode");
+        write_mode(j);
+        j.key("backlog");
+        write_backlog(j, now);
+        w.EndObject();
+    }
     w.EndObject();
+}
+
+void room::write_backlog(protocol::json_out& j, std::int64_t now) const {
+    auto& w = j.w();
+    const std::size_t answered = questions_.answered_count();
+    const std::size_t above = questions_.open_count(backlog_vote_threshold);
+    w.StartObject();
+    j.field("open", static_cast<std::int64_t>(questions_.open_count()));
+    j.field("above_threshold", static_cast<std::int64_t>(above)).field("threshold", backlog_vote_threshold);
+    j.field("answered", static_cast<std::int64_t>(answered));
+    // Pace: answers per minute since the first answer (at least one minute).
+    if (answered > 0 && stats_.first_answer_at != 0) {
+        const double minutes = std::max(1.0, static_cast<double>(now - stats_.first_answer_at) / 60000.0);
+        const double pace = static_cast<double>(answered) / minutes;
+        j.key("pace_per_min");
+        w.Double(pace);
+        j.key("minutes_needed");
+        w.Double(static_cast<double>(above) / pace);
+    } else {
+        j.null_field("pace_per_min").null_field("minutes_needed");
+    }
+    w.EndObject();
+}
+
+const protocol::card* room::deck_card(const std::string& id) const {
+    for (const auto& c : spec_.cards) {
+        if (c.id == id) {
+            return &c;
+        }
+    }
+    if (card_ && card_->id == id) {
+        return &*card_;
+    }
+    return nullptr;
+}
+
+void room::emit_question(const question_book::entry& e, event_sink& sink) {
+    questions_.clear_dirty(e.q.id);
+    sink.emit("question", fanout::frame_class::critical, 0, [&](protocol::json_out& j) {
+        j.key("question");
+        j.value(e.q);
+    });
+}
+
+void room::emit_mod_question(const question_book::entry& e, event_sink& sink) {
+    const auto similar = questions_.similar_open(e.q.text, e.q.id);
+    const auto* answered = questions_.similar_answered(e.q.text);
+    sink.emit_mod("mod.question", [&](protocol::json_out& j) {
+        j.key("question");
+        j.value(e.q);
+        j.field("author_id", e.author_id);
+        j.key("similar");
+        j.w().StartArray();
+        for (const auto& m : similar) {
+            j.w().StartObject();
+            j.field("id", m.id);
+            j.key("score");
+            j.w().Double(m.score);
+            j.w().EndObject();
+        }
+        j.w().EndArray();
+        if (answered != nullptr && answered->q.id != e.q.id) {
+            j.field("answered_match", answered->q.id);
+        }
+    });
+}
+
+reply room::ask(const actor& who, const req::ask& r, std::int64_t now, event_sink& sink) {
+    if (status_ == protocol::room_status::ended) {
+        return refuse(errc::closed, "the room has ended");
+    }
+    const bool held = hold_questions_ && !protocol::can_moderate(who.role);
+    auto& e = questions_.add(make_id('q', next_id_++), r.text, {who.id, who.name}, r.anonymous, held, now);
+    ++stats_.questions;
+    if (!held) {
+        emit_question(e, sink);
+    }
+    emit_mod_question(e, sink);
+    reply out;
+    const auto* earlier = questions_.similar_answered(e.q.text);
+    out.ack_fields = [qid = e.q.id, held,
+                      earlier = earlier != nullptr && earlier->q.id != e.q.id
+                                    ? std::optional<protocol::question>(earlier->q)
+                                    : std::nullopt](protocol::json_out& j) {
+        j.field("qid", qid);
+        if (held) {
+            j.field("held", true);
+        }
+        if (earlier) {
+            // The asker sees the earlier answer at once.
+            j.key("similar_answered");
+            j.value(*earlier);
+        }
+    };
+    return out;
+}
+
+reply room::vote(const actor& who, const req::vote& r, event_sink& sink) {
+    (void)sink;
+    if (status_ == protocol::room_status::ended) {
+        return refuse(errc::closed, "the room has ended");
+    }
+    auto* e = questions_.find(r.qid);
+    if (e == nullptr || e->q.status == protocol::question_status::held) {
+        return refuse(errc::not_found, "no such question");
+    }
+    if (e->q.status == protocol::question_status::dismissed || e->q.status == protocol::question_status::merged) {
+        return refuse(errc::closed, "this question is closed");
+    }
+    const bool cast = questions_.toggle_vote(*e, who.id);  // published on the next tick
+    reply out;
+    out.ack_fields = [cast, votes = e->q.votes](protocol::json_out& j) {
+        j.field("voted", cast).field("votes", votes);
+    };
+    return out;
+}
+
+reply room::question_action(const actor& who, const req::question_action& r, std::int64_t now, event_sink& sink) {
+    (void)who;
+    auto* e = questions_.find(r.qid);
+    if (e == nullptr) {
+        return refuse(errc::not_found, "no such question");
+    }
+    using qs = protocol::question_status;
+    switch (r.verb) {
+        case req::question_verb::approve:
+            if (e->q.status != qs::held) {
+                return {};  // already visible: idempotent
+            }
+            questions_.set_status(*e, qs::visible);
+            break;
+        case req::question_verb::dismiss:
+            if (e->q.status == qs::merged) {
+                return refuse(errc::closed, "the question was merged");
+            }
+            questions_.set_status(*e, qs::dismissed);
+            break;
+        case req::question_verb::answering: {
+            if (e->q.status == qs::merged || e->q.status == qs::dismissed) {
+                return refuse(errc::closed, "the question is closed");
+            }
+            if (auto* current = questions_.answering(); current != nullptr && current != e) {
+                questions_.set_status(*current, qs::visible);  // at most one at a time
+                emit_question(*current, sink);
+            }
+            questions_.set_status(*e, qs::answering);
+            break;
+        }
+        case req::question_verb::answer: {
+            if (e->q.status == qs::merged || e->q.status == qs::dismissed) {
+                return refuse(errc::closed, "the question is closed");
+            }
+            if (r.card_id && deck_card(*r.card_id) == nullptr) {
+                return refuse(errc::not_found, "no card '" + *r.card_id + "' in the deck");
+            }
+            e->q.answer = r.answer.value_or("");
+            e->q.card_id = r.card_id.value_or("");
+            questions_.set_status(*e, qs::answered);
+            if (stats_.first_answer_at == 0) {
+                stats_.first_answer_at = now;
+            }
+            break;
+        }
+    }
+    emit_question(*e, sink);
+    emit_mod_question(*e, sink);
+    return {};
+}
+
+reply room::set_mode(const req::room_mode& r, event_sink& sink) {
+    if (r.hold_questions) {
+        hold_questions_ = *r.hold_questions;
+    }
+    if (r.hold_comments) {
+        mode_.hold_comments = *r.hold_comments;
+    }
+    if (r.slow_seconds) {
+        mode_.slow_seconds = *r.slow_seconds;
+    }
+    if (r.blocked_words) {
+        mode_.blocked_words = *r.blocked_words;
+    }
+    sink.emit_mod("mod.mode", [&](protocol::json_out& j) { write_mode(j); });
+    reply out;
+    out.ack_fields = [this](protocol::json_out& j) {
+        j.key("mode");
+        write_mode(j);
+    };
+    return out;
+}
+
+void room::write_mode(protocol::json_out& j) const {
+    j.w().StartObject();
+    j.field("slow_seconds", mode_.slow_seconds).field("hold_comments", mode_.hold_comments);
+    j.field("hold_questions", hold_questions_);
+    j.field("blocked_words", static_cast<std::int64_t>(mode_.blocked_words.size()));
+    j.w().EndObject();
+}
+
+reply room::merge(const req::question_merge& r, event_sink& sink) {
+    auto* from = questions_.find(r.qid);
+    auto* into = questions_.find(r.into);
+    if (from == nullptr || into == nullptr) {
+        return refuse(errc::not_found, "no such question");
+    }
+    using qs = protocol::question_status;
+    if (from->q.status == qs::merged || into->q.status == qs::merged || into->q.status == qs::dismissed) {
+        return refuse(errc::closed, "a merged or dismissed question cannot take part in a merge");
+    }
+    if (into->q.status == qs::held) {
+        questions_.set_status(*into, qs::visible);
+    }
+    const bool was_held = from->q.status == qs::held;
+    questions_.merge(*from, *into);
+    if (!was_held) {
+        emit_question(*from, sink);
+    }
+    emit_question(*into, sink);
+    emit_mod_question(*into, sink);
+    return {};
 }
 
 }  // namespace liveroom::room

@@ -11,6 +11,7 @@
 #include "protocol/encode.hpp"
 #include "protocol/model.hpp"
 #include "server/fanout/frame.hpp"
+#include "server/room/questions.hpp"
 
 namespace liveroom::room {
 
@@ -19,6 +20,7 @@ struct actor {
     std::string id;
     std::string name;
     protocol::role role = protocol::role::viewer;
+    std::string resume_token;  // guests: a viewer token for their own id, sent in the welcome
 };
 
 struct segment {
@@ -47,10 +49,23 @@ class event_sink {
                       fanout::frame_class cls,
                       std::uint8_t key,
                       const std::function<void(protocol::json_out&)>& write) = 0;
+    // A `mod.*` event: to the room's moderators and hosts only, no seq.
+    virtual void emit_mod(std::string_view type, const std::function<void(protocol::json_out&)>& write) = 0;
 };
 
 // Keys of `latest` frames (only the newest of a key matters to a slow viewer).
 inline constexpr std::uint8_t presence_key = 1;
+
+// Counters a room keeps on its owner thread (the ones updated from any
+// thread live in hub::room_counters).
+struct room_stats {
+    std::uint64_t questions = 0;  // asked
+    std::uint64_t comments = 0;   // published
+    std::int64_t first_answer_at = 0;
+};
+
+// Questions with at least this many votes count in the backlog estimate.
+inline constexpr int backlog_vote_threshold = 3;
 
 // The outcome of a request for the requester: an ack (with extra fields
 // written by `ack_fields`) or an error.
@@ -76,10 +91,17 @@ class room {
     reply apply(const actor& who, const protocol::request_body& body, std::int64_t now, event_sink& sink);
 
     // Writes the welcome's `state` object (snapshot) as the value of a key
-    // already written.
-    void write_state(protocol::json_out& j, const protocol::presence& p) const;
+    // already written. Moderators also get `mod` (held questions, backlog).
+    void write_state(protocol::json_out& j, const protocol::presence& p, bool moderator, std::int64_t now) const;
 
-    // Starts the room if it is scheduled and its start time has come.
+    // Writes the moderators' backlog estimate as an object.
+    void write_backlog(protocol::json_out& j, std::int64_t now) const;
+
+    const room_stats& stats() const noexcept { return stats_; }
+    const question_book& questions() const noexcept { return questions_; }
+
+    // Starts the room if it is scheduled and its start time has come, and
+    // publishes the vote changes gathered since the last tick (coalescing).
     void on_tick(std::int64_t now, event_sink& sink);
 
   private:
@@ -90,6 +112,18 @@ class room {
     reply extend(const protocol::req::room_extend& r, event_sink& sink);
     reply end(event_sink& sink);
     void emit_status(std::string_view reason, event_sink& sink);
+    reply ask(const actor& who, const protocol::req::ask& r, std::int64_t now, event_sink& sink);
+    reply vote(const actor& who, const protocol::req::vote& r, event_sink& sink);
+    reply question_action(const actor& who,
+                          const protocol::req::question_action& r,
+                          std::int64_t now,
+                          event_sink& sink);
+    reply merge(const protocol::req::question_merge& r, event_sink& sink);
+    reply set_mode(const protocol::req::room_mode& r, event_sink& sink);
+    void write_mode(protocol::json_out& j) const;
+    void emit_question(const question_book::entry& e, event_sink& sink);
+    void emit_mod_question(const question_book::entry& e, event_sink& sink);
+    const protocol::card* deck_card(const std::string& id) const;
 
     room_spec spec_;
     protocol::room_status status_ = protocol::room_status::scheduled;
@@ -99,6 +133,14 @@ class room {
     std::deque<protocol::comment> recent_comments_;
     std::size_t max_recent_comments_ = 50;
     std::uint64_t next_id_ = 1;
+    question_book questions_;
+    room_stats stats_;
+    bool hold_questions_ = false;
+    struct mode {
+        int slow_seconds = 0;
+        bool hold_comments = false;
+        std::vector<protocol::req::blocked_word> blocked_words;  // enforced with the comment pipeline
+    } mode_;
 };
 
 }  // namespace liveroom::room
