@@ -43,6 +43,7 @@ room_runner::room_runner(hub& h, room::room_spec spec, std::size_t index, std::s
       allow_guests_(spec.allow_guests),
       room_(std::move(spec)),
       ring_(ring_size),
+      crit_before_(ring_size, 0),
       wake_(new wake_flag[h.size()]),
       timer_(h.worker_at(owner).ioc()) {
     mirror_state();
@@ -63,6 +64,12 @@ void room_runner::emit(std::string_view type,
     write(json_);
     const std::string_view bytes = json_.finish();
     ring_.publish(fanout::frame::make(seq, cls, key, bytes));
+    // Critical bytes before each seq still in the ring: a resume whose
+    // critical backlog would exceed the hard bound gets a snapshot instead.
+    crit_before_[seq & (crit_before_.size() - 1)] = crit_total_;
+    if (cls == fanout::frame_class::critical) {
+        crit_total_ += bytes.size();
+    }
     events_published.add();
     event_bytes.add(static_cast<std::int64_t>(bytes.size()));
     wake_workers();
@@ -110,7 +117,9 @@ std::uint64_t room_runner::welcome(const room::actor& who,
         moderators_.push_back(listener);
     }
     const std::uint64_t head = ring_.head();
-    const bool resumed = since && *since <= head && *since + 1 >= ring_.oldest();
+    const bool resumed = since && *since <= head && *since + 1 >= ring_.oldest() &&
+                         (*since == head || crit_total_ - crit_before_[(*since + 1) & (crit_before_.size() - 1)] <=
+                                                hub_.config().slow_hard_bytes);
     json_.begin("welcome").field("room", id_);
     json_.key("you");
     json_.w().StartObject();

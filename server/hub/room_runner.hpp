@@ -104,6 +104,8 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     room_counters counters_;
     protocol::json_out json_;
     std::uint64_t seq_ = 0;
+    std::vector<std::uint64_t> crit_before_;  // by seq & (ring size - 1)
+    std::uint64_t crit_total_ = 0;
 
     struct alignas(64) wake_flag {
         std::atomic<bool> pending{false};

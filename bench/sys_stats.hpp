@@ -1,0 +1,44 @@
+#pragma once
+
+// What the bench reads about itself and the server from the operating system: CPU time,
+// another process's memory, the open-files limit and jemalloc's per-thread counters.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace liveroom::bench {
+
+struct cpu_times {
+    double user_s = 0;
+    double sys_s = 0;
+    double total() const { return user_s + sys_s; }
+};
+
+// getrusage(RUSAGE_SELF): all threads of this process.
+cpu_times process_cpu();
+
+// A "<field>:  <n> kB" line of /proc/<pid>/status (VmRSS, VmHWM), in KiB.
+std::optional<std::uint64_t> read_proc_status_kib(int pid, std::string_view field);
+
+struct nofile_limit {
+    std::uint64_t soft = 0;
+    std::uint64_t hard = 0;
+    std::string error;  // empty when raising worked
+};
+
+// Raises RLIMIT_NOFILE's soft limit to the hard limit; returns the limits now in force.
+nofile_limit raise_nofile_limit();
+
+// jemalloc's allocated-bytes counter of the calling thread (mallctl "thread.allocatedp"),
+// or nullptr when the bench is built without jemalloc or the counter is unavailable.
+const std::uint64_t* thread_allocated_counter();
+
+// Cores this machine offers (at least 1).
+unsigned cpu_count();
+
+// Microseconds since the Unix epoch (system clock): the time base embedded in events.
+std::int64_t wall_micros();
+
+}  // namespace liveroom::bench
