@@ -14,7 +14,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "bench/handler_pool.hpp"
+#include "server/core/handler_pool.hpp"
 #include "bench/histogram.hpp"
 #include "bench/run_state.hpp"
 #include "bench/scan.hpp"
@@ -68,7 +68,7 @@ class host_publisher final : public ws_client_handler {
     void on_tick(boost::beast::error_code ec);
     void send_one();
 
-    handler_pool pool_;  // outlives io_: pending operations hold its blocks
+    core::handler_pool pool_;  // outlives io_: pending operations hold its blocks
     io_thread io_;
     const ws_target& target_;
     const run_clock& clock_;

@@ -11,7 +11,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "bench/handler_pool.hpp"
+#include "server/core/handler_pool.hpp"
 #include "bench/histogram.hpp"
 #include "bench/run_state.hpp"
 #include "bench/scan.hpp"
@@ -88,7 +88,7 @@ class viewer_worker final : public ws_client_handler {
     void on_text(ws_client& client, std::string_view frame) override;
     void on_end(ws_client& client, ws_stage stage, boost::beast::error_code ec) override;
 
-    handler_pool pool_;  // outlives io_: pending operations hold its blocks
+    core::handler_pool pool_;  // outlives io_: pending operations hold its blocks
     io_thread io_;
     const ws_target& target_;
     const run_clock& clock_;

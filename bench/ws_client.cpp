@@ -49,11 +49,11 @@ const char* to_string(ws_stage stage) {
 
 template <class Fn>
 auto ws_client::bound(Fn&& fn) {
-    return asio::bind_allocator(handler_allocator<char>(pool_), std::forward<Fn>(fn));
+    return asio::bind_allocator(core::handler_allocator<char>(pool_), std::forward<Fn>(fn));
 }
 
 ws_client::ws_client(asio::io_context& ioc,
-                     handler_pool& pool,
+                     core::handler_pool& pool,
                      const ws_target& target,
                      ws_client_handler& handler,
                      std::uint32_t tag,

@@ -30,7 +30,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
-#include "bench/handler_pool.hpp"
+#include "server/core/handler_pool.hpp"
 
 namespace liveroom::bench {
 
@@ -72,7 +72,7 @@ class ws_client : public std::enable_shared_from_this<ws_client> {
     // Operation state comes from `pool`, which belongs to the thread running `ioc` and
     // must outlive it.
     ws_client(boost::asio::io_context& ioc,
-              handler_pool& pool,
+              core::handler_pool& pool,
               const ws_target& target,
               ws_client_handler& handler,
               std::uint32_t tag,
@@ -118,7 +118,7 @@ class ws_client : public std::enable_shared_from_this<ws_client> {
 
     boost::beast::websocket::stream<socket_stream> ws_;
     boost::beast::flat_buffer buffer_;
-    handler_pool& pool_;
+    core::handler_pool& pool_;
     const ws_target& target_;
     ws_client_handler& handler_;
     std::unique_ptr<boost::beast::http::response<boost::beast::http::string_body>> upgrade_response_;

@@ -74,7 +74,7 @@ void json_out::value(const card& c) {
     writer_.EndObject();
 }
 
-void json_out::value(const question& q) {
+void json_out::value(const question& q, const card* attached) {
     writer_.StartObject();
     field("id", q.id).field("text", q.text);
     key("author");
@@ -85,6 +85,10 @@ void json_out::value(const question& q) {
     }
     if (!q.card_id.empty()) {
         field("card_id", q.card_id);
+        if (attached != nullptr) {
+            key("card");
+            value(*attached);
+        }
     }
     if (!q.into.empty()) {
         field("into", q.into);

@@ -39,7 +39,9 @@ class json_out {
 
     void value(const author& a);
     void value(const card& c);
-    void value(const question& q);
+    // `attached`: the answer's card, written as "card" (an extension) so a
+    // viewer can show a card that was never on screen.
+    void value(const question& q, const card* attached = nullptr);
     void value(const comment& c);
     void value(const quiz_public& q);
 

@@ -14,6 +14,7 @@ DEB_PACKAGES=(
   libsqlite3-dev libssl-dev
   clang libclang-rt-14-dev clang-format
   curl procps
+  chromium fonts-wqy-microhei
 )
 
 log() { printf '\033[1;34m[liveroom]\033[0m %s\n' "$*" >&2; }
@@ -44,6 +45,22 @@ install_deps() {
   apt-get update -qq
   # shellcheck disable=SC2086
   apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+# Node.js runs the browser tests (Playwright drives Debian's chromium). A
+# machine without node gets Debian's; then the test's npm packages, pinned in
+# tests/browser/package-lock.json, are installed when missing or changed.
+install_node_deps() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    log "installing nodejs and npm"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  local dir="$ROOT/tests/browser"
+  local stamp="$dir/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+    log "npm ci in tests/browser"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 }
 
 # configure_build DIR TYPE [extra cmake args...]

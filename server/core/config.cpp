@@ -86,6 +86,8 @@ const std::vector<option>& table() {
                       64 * 1024 * 1024, "1024-67108864", "largest batched message to a viewer"),
         LR_INT_OPTION("presence-interval-ms", "LIVEROOM_PRESENCE_INTERVAL_MS", presence_interval_ms, int, 500, 60000,
                       "500-60000", "coalescing tick for presence and other aggregates"),
+        LR_INT_OPTION("fanout-max-delay-ms", "LIVEROOM_FANOUT_MAX_DELAY_MS", fanout_max_delay_ms, int, 0, 1000,
+                      "0-1000; 0 = never delay", "longest a delivery pass is held back to batch events under load"),
         LR_INT_OPTION("shutdown-timeout-ms", "LIVEROOM_SHUTDOWN_TIMEOUT_MS", shutdown_timeout_ms, int, 100, 60000,
                       "100-60000", "drain deadline after SIGINT/SIGTERM"),
         LR_INT_OPTION("max-connections", "LIVEROOM_MAX_CONNECTIONS", max_connections, int, 1, 10000000, "1-10000000",

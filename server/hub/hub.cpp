@@ -15,7 +15,7 @@ hub::hub(const core::config& cfg) : cfg_(cfg) {
         n = 1;
     }
     for (std::size_t i = 0; i < n; ++i) {
-        workers_.push_back(std::make_unique<worker>(i));
+        workers_.push_back(std::make_unique<worker>(i, cfg.fanout_max_delay_ms));
     }
     core::register_sampled("liveroom_rooms", "rooms on this server", core::metric::kind::gauge,
                            [this] { return static_cast<std::int64_t>(room_count()); });

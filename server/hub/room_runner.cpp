@@ -82,11 +82,15 @@ void room_runner::emit_mod(std::string_view type, const std::function<void(proto
     json_.begin(type).field("ts", core::now_ms());
     write(json_);
     const std::string msg(json_.finish());
+    // Compact the list, dropping closed connections (never self-move).
     std::size_t live = 0;
-    for (auto& weak : moderators_) {
-        if (auto m = weak.lock()) {
+    for (std::size_t i = 0; i < moderators_.size(); ++i) {
+        if (auto m = moderators_[i].lock()) {
             m->send_private_from_anywhere(msg);
-            moderators_[live++] = std::move(weak);
+            if (live != i) {
+                moderators_[live] = std::move(moderators_[i]);
+            }
+            ++live;
         }
     }
     moderators_.resize(live);

@@ -1,6 +1,9 @@
 #include "server/hub/worker.hpp"
 
+#include <algorithm>
+
 #include "server/core/alloc_stats.hpp"
+#include "server/core/clock.hpp"
 #include "server/core/log.hpp"
 #include "server/core/metrics.hpp"
 #include "server/hub/room_runner.hpp"
@@ -8,12 +11,16 @@
 namespace liveroom::hub {
 
 namespace {
+core::metric delayed_passes("liveroom_delayed_passes_total",
+                            "delivery passes held back to batch events under load",
+                            core::metric::kind::counter);
 core::metric wakes_total("liveroom_worker_wakes_total",
                          "room wakes handled by workers (one per burst per worker)",
                          core::metric::kind::counter);
-}
+}  // namespace
 
-worker::worker(std::size_t index) : index_(index), guard_(ioc_.get_executor()) {}
+worker::worker(std::size_t index, int max_pass_delay_ms)
+    : index_(index), max_pass_delay_ns_(std::int64_t{max_pass_delay_ms} * 1000000), guard_(ioc_.get_executor()) {}
 
 worker::~worker() {
     if (thread_.joinable()) {
@@ -59,7 +66,7 @@ local_room& worker::subscribe(room_runner& room, member& m) {
         rooms_.resize(i + 1);
     }
     if (!rooms_[i]) {
-        rooms_[i] = std::make_unique<local_room>(room.events(), pool_);
+        rooms_[i] = std::make_unique<local_room>(room.events(), pool_, ioc_);
     }
     local_room& lr = *rooms_[i];
     lr.feed.drain();
@@ -79,23 +86,54 @@ void worker::unsubscribe(room_runner& room, member& m) {
     lr->members.pop_back();
 }
 
+// A wake drains the room's new events into this worker's feed, then runs a
+// delivery pass: every idle member writes all it has not yet sent. Under
+// load a pass is held back so that it starts no sooner than the last pass's
+// own duration after that pass began (capped by --fanout-max-delay-ms):
+// events that arrive meanwhile go out in the same write, so the number of
+// writes per second stays bounded while the batch per write grows. A light
+// room (fast passes) is served at once.
 void worker::on_wake(room_runner& room) {
     local_room* lr = find(room);
     if (lr == nullptr) {
         return;
     }
     wakes_total.add();
-    if (lr->feed.drain() == 0) {
+    if (lr->feed.drain() == 0 || lr->pass_scheduled) {
         return;
     }
+    const std::int64_t now = core::mono_ns();
+    const std::int64_t gap = std::min(lr->last_pass_ns, max_pass_delay_ns_);
+    const std::int64_t wait = lr->last_pass_start_ns + gap - now;
+    if (wait <= 0) {
+        run_pass(*lr);
+        return;
+    }
+    lr->pass_scheduled = true;
+    delayed_passes.add();
+    lr->pass_timer.expires_after(std::chrono::nanoseconds(wait));
+    lr->pass_timer.async_wait([this, lr](const boost::system::error_code& ec) {
+        lr->pass_scheduled = false;
+        if (!ec) {
+            lr->feed.drain();
+            run_pass(*lr);
+        }
+    });
+}
+
+void worker::run_pass(local_room& lr) {
+    const std::int64_t start = core::mono_ns();
+    lr.pass_head = lr.feed.head();
     // Index loop: a member may leave (swap-remove) while being woken.
-    for (std::size_t i = 0; i < lr->members.size(); ++i) {
-        member* m = lr->members[i];
+    for (std::size_t i = 0; i < lr.members.size(); ++i) {
+        member* m = lr.members[i];
         m->on_room_frames();
-        if (i < lr->members.size() && lr->members[i] != m) {
+        if (i < lr.members.size() && lr.members[i] != m) {
             --i;  // m left and another member took its place
         }
     }
+    lr.last_pass_start_ns = start;
+    lr.last_pass_ns = core::mono_ns() - start;
 }
 
 }  // namespace liveroom::hub

@@ -7,7 +7,9 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include "server/core/handler_pool.hpp"
 #include "server/fanout/feed.hpp"
 #include "server/hub/member.hpp"
 
@@ -18,16 +20,30 @@ class room_runner;
 // One room as seen by one worker: the worker's feed window onto the room's
 // ring and the room's members whose connections live on this worker.
 struct local_room {
-    local_room(fanout::ring& r, fanout::held_pool& pool) : feed(r, pool) {}
+    using timer_t = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                      boost::asio::wait_traits<std::chrono::steady_clock>,
+                                                      boost::asio::io_context::executor_type>;
+    local_room(fanout::ring& r, fanout::held_pool& pool, boost::asio::io_context& ioc)
+        : feed(r, pool), pass_timer(ioc.get_executor()) {}
     fanout::feed feed;
     std::vector<member*> members;
+
+    // Delivery passes (see worker::on_wake): when the last one started, how
+    // long it took, and the feed head it served.
+    timer_t pass_timer;
+    std::int64_t last_pass_start_ns = 0;
+    std::int64_t last_pass_ns = 0;
+    std::uint64_t pass_head = 0;
+    bool pass_scheduled = false;
 };
 
 // One I/O thread with its own io_context (shared-nothing): the sessions
 // accepted onto it, and its local view of every room they joined.
 class worker {
   public:
-    explicit worker(std::size_t index);
+    // `max_pass_delay_ms` bounds how long a delivery pass may be held back to
+    // batch more events per write under load.
+    worker(std::size_t index, int max_pass_delay_ms);
     ~worker();
     worker(const worker&) = delete;
     worker& operator=(const worker&) = delete;
@@ -35,6 +51,8 @@ class worker {
     boost::asio::io_context& ioc() noexcept { return ioc_; }
     std::size_t index() const noexcept { return index_; }
     fanout::held_pool& pool() noexcept { return pool_; }
+    // Completion-handler memory for this thread's socket operations.
+    core::handler_pool& handler_memory() noexcept { return handler_memory_; }
 
     // Bytes this worker thread allocated so far (jemalloc), 0 without it.
     // Read from other threads for /metrics: a monotonic counter, torn reads
@@ -55,11 +73,14 @@ class worker {
 
   private:
     local_room* find(room_runner& room);
+    void run_pass(local_room& lr);
 
     // Declared so that the io_context (and the handlers it still holds) goes
     // before the local rooms and the pool those handlers refer to.
     const std::size_t index_;
+    const std::int64_t max_pass_delay_ns_;
     fanout::held_pool pool_;
+    core::handler_pool handler_memory_;
     std::vector<std::unique_ptr<local_room>> rooms_;  // by room index
     boost::asio::io_context ioc_{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;

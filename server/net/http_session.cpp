@@ -16,7 +16,7 @@ namespace liveroom::net {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-http_session::http_session(boost::asio::ip::tcp::socket&& socket, hub::hub& h, hub::worker& w, session_registry& reg)
+http_session::http_session(socket_t&& socket, hub::hub& h, hub::worker& w, session_registry& reg)
     : stream_(std::move(socket)), hub_(h), worker_(w), registry_(reg) {}
 
 void http_session::run() {
@@ -53,7 +53,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
             send(make_error(req, http::status::not_found, "not_found", "WebSocket endpoint is /ws"));
             return;
         }
-        std::make_shared<ws_session>(std::move(stream_), hub_, worker_, registry_)->run(std::move(req));
+        stream_.expires_never();
+        std::make_shared<ws_session>(stream_.release_socket(), hub_, worker_, registry_)->run(std::move(req));
         return;
     }
     auto self = shared_from_this();

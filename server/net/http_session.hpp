@@ -4,10 +4,10 @@
 #include <optional>
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 
 #include "server/net/http_types.hpp"
+#include "server/net/socket.hpp"
 
 namespace liveroom::hub {
 class hub;
@@ -23,7 +23,7 @@ class session_registry;
 // upgrade on /ws over to a ws_session on the same worker.
 class http_session : public std::enable_shared_from_this<http_session> {
   public:
-    http_session(boost::asio::ip::tcp::socket&& socket, hub::hub& h, hub::worker& w, session_registry& reg);
+    http_session(socket_t&& socket, hub::hub& h, hub::worker& w, session_registry& reg);
     void run();
 
   private:
@@ -32,7 +32,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     void send(http_response res);
     void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
 
-    boost::beast::tcp_stream stream_;
+    http_stream_t stream_;
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     std::shared_ptr<http_response> res_;

@@ -224,11 +224,13 @@ void handle_api(hub::hub& h, http_request&& req, respond_fn respond) {
         respond(make_error(req, http::status::not_found, "not_found", "no such room"));
         return;
     }
-    if (!may_manage(*who, id)) {
+    const bool reading = sub.empty() && req.method() == http::verb::get;
+    const bool moderator_of_room = protocol::can_moderate(who->role) && auth::admits(*who, id);
+    if (!may_manage(*who, id) && !(reading && moderator_of_room)) {
         respond(make_error(req, http::status::forbidden, "forbidden", "only an admin or the room's host"));
         return;
     }
-    if (sub.empty() && req.method() == http::verb::get) {
+    if (reading) {
         protocol::json_out j;
         j.begin_object();
         room->write_summary_fields(j);

@@ -15,6 +15,7 @@
 #include "server/hub/hub.hpp"
 #include "server/net/http_session.hpp"
 #include "server/net/session_registry.hpp"
+#include "server/net/socket.hpp"
 
 namespace liveroom::net {
 
@@ -35,7 +36,7 @@ struct server::impl {
     void accept() {
         hub::worker& w = rooms.worker_at(next_worker);
         next_worker = (next_worker + 1) % rooms.size();
-        acceptor->async_accept(w.ioc(), [this, &w](boost::system::error_code ec, tcp::socket socket) {
+        acceptor->async_accept(w.ioc(), [this, &w](boost::system::error_code ec, socket_t socket) {
             if (ec) {
                 if (ec == asio::error::operation_aborted || stopping) {
                     return;

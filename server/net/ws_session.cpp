@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -9,6 +10,7 @@
 #include "protocol/text.hpp"
 #include "server/auth/jwt.hpp"
 #include "server/core/clock.hpp"
+#include "server/core/handler_pool.hpp"
 #include "server/core/log.hpp"
 #include "server/core/metrics.hpp"
 #include "server/hub/hub.hpp"
@@ -61,8 +63,13 @@ std::string default_name(const std::string& id) {
 }
 }  // namespace
 
-ws_session::ws_session(beast::tcp_stream&& stream, hub::hub& h, hub::worker& w, session_registry& reg)
-    : ws_(std::move(stream)), hub_(h), worker_(w), registry_(reg), hello_timer_(w.ioc()) {}
+ws_session::ws_session(socket_t&& socket, hub::hub& h, hub::worker& w, session_registry& reg)
+    : ws_(std::move(socket)), hub_(h), worker_(w), registry_(reg), hello_timer_(w.ioc().get_executor()) {}
+
+template <class Fn>
+auto ws_session::bound(Fn&& fn) {
+    return asio::bind_allocator(core::handler_allocator<char>(worker_.handler_memory()), std::forward<Fn>(fn));
+}
 
 ws_session::~ws_session() {
     leave_room();
@@ -74,7 +81,6 @@ ws_session::~ws_session() {
 
 void ws_session::run(request_t req) {
     const auto& cfg = hub_.config();
-    beast::get_lowest_layer(ws_).expires_never();
     websocket::stream_base::timeout t{};
     t.handshake_timeout = std::chrono::milliseconds(cfg.handshake_timeout_ms);
     t.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
@@ -108,7 +114,7 @@ void ws_session::on_hello_timeout(beast::error_code ec) {
 }
 
 void ws_session::do_read() {
-    ws_.async_read(read_buf_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+    ws_.async_read(read_buf_, bound(beast::bind_front_handler(&ws_session::on_read, shared_from_this())));
 }
 
 void ws_session::on_read(beast::error_code ec, std::size_t) {
@@ -148,6 +154,15 @@ void ws_session::handle(protocol::request&& r) {
             return;
         }
         handle_hello(std::move(*h), std::move(r.id), r.has_id);
+        return;
+    }
+    if (joining_) {
+        // Sent right after hello, before the welcome: keep the order, bounded.
+        if (early_.size() >= max_early_requests) {
+            send_error(r.id, r.has_id, protocol::errc::rate_limited, "wait for the welcome");
+            return;
+        }
+        early_.push_back(std::move(r));
         return;
     }
     if (!room_) {
@@ -242,6 +257,11 @@ void ws_session::on_joined(std::shared_ptr<hub::room_runner> room, std::string w
     local_ = &worker_.subscribe(*room_, *this);
     cursor_ = cursor;
     send_private(welcome);
+    auto early = std::move(early_);
+    early_.clear();
+    for (auto& r : early) {
+        handle(std::move(r));
+    }
 }
 
 void ws_session::send_private_from_anywhere(std::string msg) {
@@ -296,7 +316,7 @@ void ws_session::kick() {
     }
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(batch_.buffers(), beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+    ws_.async_write(batch_.buffers(), bound(beast::bind_front_handler(&ws_session::on_write, shared_from_this())));
 }
 
 void ws_session::on_write(beast::error_code ec, std::size_t bytes) {
@@ -316,7 +336,13 @@ void ws_session::on_write(beast::error_code ec, std::size_t bytes) {
     if (st.skipped != 0) {
         drops.add(static_cast<std::int64_t>(st.skipped));
     }
-    kick();
+    // Write again now only for what is due: private messages, a pass that
+    // found us busy, or a backlog older than the last pass. Newer events wait
+    // for the worker's next pass, which batches them.
+    if (!outbox_.empty() || missed_pass_ || close_after_ || (local_ != nullptr && cursor_ <= local_->pass_head)) {
+        missed_pass_ = false;
+        kick();
+    }
 }
 
 void ws_session::close_with(std::uint16_t code, std::string_view reason) {
@@ -340,7 +366,7 @@ void ws_session::close_with(std::uint16_t code, std::string_view reason) {
     hello_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
         if (!ec && self->writing_) {
             beast::error_code ignored;
-            beast::get_lowest_layer(self->ws_).socket().close(ignored);
+            beast::get_lowest_layer(self->ws_).close(ignored);
         }
     });
 }

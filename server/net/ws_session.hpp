@@ -3,10 +3,7 @@
 #include <memory>
 #include <string>
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -15,6 +12,7 @@
 #include "server/fanout/batch.hpp"
 #include "server/hub/member.hpp"
 #include "server/hub/room_runner.hpp"
+#include "server/net/socket.hpp"
 #include "server/room/room.hpp"
 
 namespace liveroom::hub {
@@ -35,7 +33,7 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
   public:
     using request_t = boost::beast::http::request<boost::beast::http::string_body>;
 
-    ws_session(boost::beast::tcp_stream&& stream, hub::hub& h, hub::worker& w, session_registry& reg);
+    ws_session(socket_t&& socket, hub::hub& h, hub::worker& w, session_registry& reg);
     ~ws_session() override;
 
     void run(request_t req);
@@ -65,23 +63,29 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
     void close_with(std::uint16_t code, std::string_view reason);
     void leave_room();
 
-    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+    template <class Fn>
+    auto bound(Fn&& fn);  // binds the worker's handler memory
+
+    boost::beast::websocket::stream<socket_t> ws_;
     hub::hub& hub_;
     hub::worker& worker_;
     session_registry& registry_;
     boost::beast::flat_buffer read_buf_;
-    boost::asio::steady_timer hello_timer_;
+    timer_t hello_timer_;
 
     std::shared_ptr<hub::room_runner> room_;
     hub::local_room* local_ = nullptr;
     room::actor actor_;
     std::uint64_t cursor_ = 1;
     bool joining_ = false;
+    std::vector<protocol::request> early_;  // requests that came before the welcome
+    static constexpr std::size_t max_early_requests = 16;
 
     std::string outbox_;           // private messages not yet written
     std::string inflight_outbox_;  // private messages in the current write
     fanout::batch batch_;
     bool writing_ = false;
+    bool missed_pass_ = false;  // a delivery pass came while writing
     bool closing_ = false;      // a close was asked for; no more writes
     bool close_after_ = false;  // close once the current write completes
     std::uint16_t close_code_ = 1000;

@@ -171,6 +171,15 @@ void room::write_state(protocol::json_out& j, const protocol::presence& p, bool 
     auto& w = j.w();
     w.StartObject();
     j.field("status", protocol::to_string(status_)).field("ends_at", ends_at_);
+    j.field("title", spec_.title);  // extension: the page's heading
+    j.key("segments");
+    w.StartArray();
+    for (const auto& s : spec_.segments) {
+        w.StartObject();
+        j.field("title", s.title).field("presenter", s.presenter);
+        w.EndObject();
+    }
+    w.EndArray();
     j.key("card");
     if (card_) {
         j.value(*card_);
@@ -181,7 +190,7 @@ void room::write_state(protocol::json_out& j, const protocol::presence& p, bool 
     j.key("questions");
     w.StartArray();
     for (const auto* e : questions_.visible_sorted()) {
-        j.value(e->q);
+        j.value(e->q, e->q.card_id.empty() ? nullptr : deck_card(e->q.card_id));
     }
     w.EndArray();
     j.key("comments");
@@ -251,7 +260,7 @@ void room::emit_question(const question_book::entry& e, event_sink& sink) {
     questions_.clear_dirty(e.q.id);
     sink.emit("question", fanout::frame_class::critical, 0, [&](protocol::json_out& j) {
         j.key("question");
-        j.value(e.q);
+        j.value(e.q, e.q.card_id.empty() ? nullptr : deck_card(e.q.card_id));
     });
 }
 
@@ -393,7 +402,10 @@ reply room::set_mode(const req::room_mode& r, event_sink& sink) {
     if (r.blocked_words) {
         mode_.blocked_words = *r.blocked_words;
     }
-    sink.emit_mod("mod.mode", [&](protocol::json_out& j) { write_mode(j); });
+    sink.emit_mod("mod.mode", [&](protocol::json_out& j) {
+        j.key("mode");
+        write_mode(j);
+    });
     reply out;
     out.ack_fields = [this](protocol::json_out& j) {
         j.key("mode");

@@ -1,8 +1,10 @@
 #include "tests/support/viewer_swarm.hpp"
 
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -34,6 +36,8 @@ struct top_fields {
     std::string type;
     std::string text;
     std::string code;
+    std::string id;  // top-level "id" (acks and errors)
+    bool has_id = false;
     std::optional<std::uint64_t> seq;
     std::optional<std::uint64_t> from;
     std::optional<std::uint64_t> to;
@@ -48,6 +52,8 @@ struct top_fields {
         type.clear();
         text.clear();
         code.clear();
+        id.clear();
+        has_id = false;
         seq.reset();
         from.reset();
         to.reset();
@@ -107,6 +113,9 @@ struct top_fields {
                 has_text = true;
             } else if (key == "code") {
                 code.assign(s, n);
+            } else if (key == "id") {
+                id.assign(s, n);
+                has_id = true;
             }
         }
         return true;
@@ -191,6 +200,35 @@ class swarm_viewer {
                 s.close(ignored);
             }
         });
+    }
+
+    // Queues a request; written after the hello and the requests queued before it.
+    void send(std::string text) {
+        net::post(ws_.get_executor(), [this, text = std::move(text)]() mutable {
+            if (ended_flag_ || closing_ || aborting_) {
+                ++report_.unsent;
+                return;
+            }
+            outq_.push_back(std::move(text));
+            pump();
+        });
+    }
+
+    std::optional<json> reply(const std::string& id) const {
+        std::lock_guard lock(shared_mutex_);
+        auto it = replies_.find(id);
+        if (it == replies_.end()) {
+            return std::nullopt;
+        }
+        return json::parse(it->second);
+    }
+
+    std::optional<json> welcome_json() const {
+        std::lock_guard lock(shared_mutex_);
+        if (welcome_text_.empty()) {
+            return std::nullopt;
+        }
+        return json::parse(welcome_text_);
     }
 
     // Live counters.
@@ -299,6 +337,31 @@ class swarm_viewer {
         }
         // The slot is free once hello is out; the welcome is awaited by wait_welcomed().
         release_slot();
+        hello_sent_ = true;
+        pump();
+    }
+
+    // Writes the queued requests one at a time (one write in flight per stream).
+    void pump() {
+        if (writing_ || outq_.empty() || !hello_sent_) {
+            return;
+        }
+        if (ended_flag_ || closing_ || aborting_) {
+            report_.unsent += outq_.size();
+            outq_.clear();
+            return;
+        }
+        writing_ = true;
+        ws_.async_write(net::buffer(outq_.front()), [this](const beast::error_code& ec, std::size_t) {
+            writing_ = false;
+            outq_.pop_front();
+            if (ec) {
+                report_.unsent += 1 + outq_.size();
+                outq_.clear();
+                return;
+            }
+            pump();
+        });
     }
 
     void do_read() {
@@ -339,12 +402,28 @@ class swarm_viewer {
             return;
         }
         const std::string& type = fields_.type;
+        if ((type == "ack" || type == "error") && fields_.has_id) {
+            {
+                std::lock_guard lock(shared_mutex_);
+                replies_.insert_or_assign(fields_.id, std::string(data, size));
+            }
+            swarm_.replies_.fetch_add(1);
+            swarm_.notify();
+        }
+        if (type.rfind("mod.", 0) == 0) {
+            ++report_.mod_events;
+        }
         if (type == "welcome") {
             if (welcomed.load()) {
                 problem("a second welcome on one connection");
                 return;
             }
             report_.welcomed = true;
+            report_.welcome_text.assign(data, size);
+            {
+                std::lock_guard lock(shared_mutex_);
+                welcome_text_ = report_.welcome_text;
+            }
             report_.welcome_seq = fields_.seq.value_or(0);
             report_.resumed = fields_.resumed.value_or(false);
             if (!fields_.seq) {
@@ -383,6 +462,9 @@ class swarm_viewer {
         }
         std::uint64_t seq = *fields_.seq;
         checker_.on_event(seq);
+        if (swarm_.options_.record_events) {
+            report_.event_log.emplace_back(seq, std::string(data, size));
+        }
         last_seq.store(seq, std::memory_order_relaxed);
         if (type == "notice") {
             on_notice(seq);
@@ -482,6 +564,12 @@ class swarm_viewer {
     bool aborting_ = false;
     bool ended_flag_ = false;
     bool failed_counted_ = false;
+    std::deque<std::string> outq_;  // requests not yet written (the front is being written)
+    bool writing_ = false;
+    bool hello_sent_ = false;
+    mutable std::mutex shared_mutex_;  // guards what the test thread reads live:
+    std::unordered_map<std::string, std::string> replies_;
+    std::string welcome_text_;
 };
 
 viewer_swarm::viewer_swarm(swarm_options options) : options_(std::move(options)) {
@@ -557,6 +645,33 @@ bool viewer_swarm::wait_until(const std::function<bool()>& condition, clock::dur
 bool viewer_swarm::wait_welcomed(clock::duration timeout) {
     wait_until([this] { return welcomed_.load() + failed_.load() >= viewers_.size(); }, timeout);
     return welcomed_.load() == viewers_.size();
+}
+
+void viewer_swarm::send(std::size_t i, std::string text) {
+    viewers_.at(i)->send(std::move(text));
+}
+
+std::optional<json> viewer_swarm::reply(std::size_t i, const std::string& id) const {
+    return viewers_.at(i)->reply(id);
+}
+
+std::optional<json> viewer_swarm::request(std::size_t i,
+                                          std::string text,
+                                          const std::string& id,
+                                          clock::duration timeout) {
+    send(i, std::move(text));
+    std::optional<json> out;
+    wait_until(
+        [&] {
+            out = reply(i, id);
+            return out.has_value();
+        },
+        timeout);
+    return out;
+}
+
+std::optional<json> viewer_swarm::welcome(std::size_t i) const {
+    return viewers_.at(i)->welcome_json();
 }
 
 std::uint64_t viewer_swarm::notices(std::size_t i) const {
@@ -658,6 +773,12 @@ std::string viewer_report::describe() const {
             out += ", index " + std::to_string(first_notice_index) + ".." + std::to_string(last_notice_index);
         }
         out += ", seq breaks " + std::to_string(notice_seq_breaks) + ")";
+    }
+    if (mod_events > 0) {
+        out += "; mod events " + std::to_string(mod_events);
+    }
+    if (unsent > 0) {
+        out += "; unsent requests " + std::to_string(unsent);
     }
     if (!errors.empty()) {
         out += "; errors:";

@@ -9,12 +9,14 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "tests/support/deadline.hpp"
+#include "tests/support/json.hpp"
 
 namespace liveroom::test {
 
@@ -31,6 +33,8 @@ struct swarm_options {
     bool notice_index = false;
     // Keep the first N notice texts of each viewer (for the reports).
     std::size_t keep_notice_texts = 0;
+    // Keep the bytes of every room event each viewer receives (viewer_report::event_log).
+    bool record_events = false;
 };
 
 // What one viewer saw; complete once the swarm is stopped.
@@ -68,6 +72,14 @@ struct viewer_report {
     std::vector<std::string> errors;  // codes of error objects received
     std::uint64_t frames = 0;
     std::uint64_t objects = 0;
+    std::uint64_t mod_events = 0;  // objects whose type starts with "mod." (moderators only)
+
+    // The welcome's bytes, and (with record_events) every room event as
+    // (seq, the object's bytes) in the order received.
+    std::string welcome_text;
+    std::vector<std::pair<std::uint64_t, std::string>> event_log;
+    // Requests given to viewer_swarm::send() that were never written (the connection had ended).
+    std::uint64_t unsent = 0;
 
     bool ended = false;           // the connection ended (not by close_all/stop)
     bool closed_by_test = false;  // ended through close_all()
@@ -113,6 +125,21 @@ class viewer_swarm {
     // Sum of notices over all viewers.
     std::uint64_t total_notices() const;
 
+    // Requests on behalf of viewer i. The text (one JSON object) is queued on
+    // the viewer's own strand and written after its hello and after the texts
+    // sent before it, so several sends are back-to-back on the connection.
+    // Send after the viewer was welcomed (the server refuses requests before
+    // the welcome). Thread-safe.
+    void send(std::size_t i, std::string text);
+    // The ack or error of viewer i whose "id" is `id`, once it arrived. Thread-safe.
+    std::optional<json> reply(std::size_t i, const std::string& id) const;
+    // send(), then waits (bounded) for the reply whose "id" is `id`.
+    std::optional<json> request(std::size_t i, std::string text, const std::string& id, clock::duration timeout = 5s);
+    // Acks and errors carrying an id received by all viewers so far.
+    std::size_t replies_received() const noexcept { return replies_.load(); }
+    // Viewer i's welcome, once it arrived. Thread-safe.
+    std::optional<json> welcome(std::size_t i) const;
+
     // Closing handshake (1000) on every open viewer, bounded by `timeout`.
     void close_all(clock::duration timeout = 10s);
     // Drops every connection and joins the io threads. Idempotent.
@@ -136,6 +163,7 @@ class viewer_swarm {
     std::atomic<std::size_t> failed_{0};
     std::atomic<std::size_t> ended_{0};
     std::atomic<std::size_t> closed_by_test_{0};
+    std::atomic<std::size_t> replies_{0};
     std::atomic<int> running_threads_{0};
     std::mutex mutex_;
     std::condition_variable cv_;

@@ -1,6 +1,6 @@
 #pragma once
 
-// Completion-handler memory recycled per thread, so the client's read loop never calls
+// Completion-handler memory recycled per thread, so read and write loops never call
 // malloc in steady state. Asio's own recycling cache keeps two blocks per thread and none
 // larger than ~1 KiB; a Beast WebSocket read composed over tcp_stream is larger than that,
 // so without this every socket read allocates. A freed block goes to a free list for its
@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace liveroom::bench {
+namespace liveroom::core {
 
 class handler_pool {
   public:
@@ -58,4 +58,4 @@ class handler_allocator {
     handler_pool* pool_;
 };
 
-}  // namespace liveroom::bench
+}  // namespace liveroom::core

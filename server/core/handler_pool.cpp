@@ -1,8 +1,8 @@
-#include "bench/handler_pool.hpp"
+#include "server/core/handler_pool.hpp"
 
 #include <new>
 
-namespace liveroom::bench {
+namespace liveroom::core {
 
 handler_pool::~handler_pool() {
     for (auto& list : free_) {
@@ -45,4 +45,4 @@ void handler_pool::deallocate(void* block, std::size_t bytes) noexcept {
     }
 }
 
-}  // namespace liveroom::bench
+}  // namespace liveroom::core
