@@ -497,7 +497,15 @@ std::optional<request_body> decode_body(std::string_view type, reader& r) {
 }  // namespace
 
 decode_result decode_request(std::string_view frame, const text_limits& limits) {
-    rapidjson::Document doc;
+    // The DOM and the parser's stack live in buffers on this stack frame:
+    // RapidJSON's default pool would malloc a 64 KiB chunk per request. A
+    // larger message (up to --max-frame-bytes) spills to the heap.
+    char value_buf[16 * 1024];
+    char stack_buf[4 * 1024];
+    rapidjson::MemoryPoolAllocator<> value_alloc(value_buf, sizeof value_buf);
+    rapidjson::MemoryPoolAllocator<> stack_alloc(stack_buf, sizeof stack_buf);
+    rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>, rapidjson::MemoryPoolAllocator<>>
+        doc(&value_alloc, sizeof stack_buf, &stack_alloc);
     doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(frame.data(), frame.size());
     decode_error err;
     if (doc.HasParseError()) {

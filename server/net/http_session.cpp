@@ -7,6 +7,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "server/core/metrics.hpp"
 #include "server/hub/hub.hpp"
 #include "server/net/router.hpp"
 #include "server/net/ws_session.hpp"
@@ -15,6 +16,12 @@ namespace liveroom::net {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
+
+namespace {
+core::metric refused_full("liveroom_ws_refused_full_total",
+                          "WebSocket upgrades refused at --max-connections",
+                          core::metric::kind::counter);
+}
 
 http_session::http_session(socket_t&& socket, hub::hub& h, hub::worker& w, session_registry& reg)
     : stream_(std::move(socket)), hub_(h), worker_(w), registry_(reg) {}
@@ -51,6 +58,12 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
         const std::string_view target(req.target().data(), req.target().size());
         if (target != "/ws" && target.substr(0, 4) != "/ws?") {
             send(make_error(req, http::status::not_found, "not_found", "WebSocket endpoint is /ws"));
+            return;
+        }
+        if (ws_session::open_count() >= hub_.config().max_connections) {
+            refused_full.add();
+            send(make_error(req, http::status::service_unavailable, "rate_limited",
+                            "the server is full; try again shortly"));
             return;
         }
         stream_.expires_never();

@@ -63,8 +63,19 @@ std::string default_name(const std::string& id) {
 }
 }  // namespace
 
+std::int64_t ws_session::open_count() noexcept {
+    return connections.get();
+}
+
 ws_session::ws_session(socket_t&& socket, hub::hub& h, hub::worker& w, session_registry& reg)
-    : ws_(std::move(socket)), hub_(h), worker_(w), registry_(reg), hello_timer_(w.ioc().get_executor()) {}
+    : ws_(std::move(socket)),
+      hub_(h),
+      worker_(w),
+      registry_(reg),
+      // Capped near the largest client message: Beast sizes each read by the
+      // buffer's limit, and an uncapped buffer asks for 64 KiB per read.
+      read_buf_(h.config().max_frame_bytes + 512),
+      hello_timer_(w.ioc().get_executor()) {}
 
 template <class Fn>
 auto ws_session::bound(Fn&& fn) {
@@ -89,6 +100,9 @@ void ws_session::run(request_t req) {
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(beast::http::field::server, "liveroom"); }));
     ws_.read_message_max(cfg.max_frame_bytes);
+    // The server neither masks nor compresses, so Beast's write buffer is
+    // unused: keep it tiny (it is allocated per connection).
+    ws_.write_buffer_bytes(64);
     ws_.auto_fragment(false);
     ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
 }
@@ -141,9 +155,6 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
         }
     }
     read_buf_.consume(read_buf_.size());
-    if (read_buf_.capacity() > 16 * 1024) {
-        read_buf_.shrink_to_fit();  // do not keep a big buffer after one large message
-    }
     do_read();
 }
 
@@ -336,13 +347,9 @@ void ws_session::on_write(beast::error_code ec, std::size_t bytes) {
     if (st.skipped != 0) {
         drops.add(static_cast<std::int64_t>(st.skipped));
     }
-    // Write again now only for what is due: private messages, a pass that
-    // found us busy, or a backlog older than the last pass. Newer events wait
-    // for the worker's next pass, which batches them.
-    if (!outbox_.empty() || missed_pass_ || close_after_ || (local_ != nullptr && cursor_ <= local_->pass_head)) {
-        missed_pass_ = false;
-        kick();
-    }
+    // Everything that arrived meanwhile goes out now, as one message.
+    missed_pass_ = false;
+    kick();
 }
 
 void ws_session::close_with(std::uint16_t code, std::string_view reason) {

@@ -38,6 +38,9 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
 
     void run(request_t req);
 
+    // Open WebSocket connections in this process (for the global cap).
+    static std::int64_t open_count() noexcept;
+
     // hub::member: the room published; send if idle.
     void on_room_frames() override;
 
