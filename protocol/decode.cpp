@@ -498,14 +498,18 @@ std::optional<request_body> decode_body(std::string_view type, reader& r) {
 
 decode_result decode_request(std::string_view frame, const text_limits& limits) {
     // The DOM and the parser's stack live in buffers on this stack frame:
-    // RapidJSON's default pool would malloc a 64 KiB chunk per request. A
-    // larger message (up to --max-frame-bytes) spills to the heap.
+    // RapidJSON's default pool would malloc a 64 KiB chunk per request. The
+    // buffers hold a pool header too, so each is larger than what it serves
+    // (the parser stack starts at 2 KiB and doubles); anything beyond spills
+    // to the heap in 4 KiB chunks.
+    constexpr std::size_t stack_capacity = 2 * 1024;
+    constexpr std::size_t spill_chunk = 4 * 1024;
     char value_buf[16 * 1024];
-    char stack_buf[4 * 1024];
-    rapidjson::MemoryPoolAllocator<> value_alloc(value_buf, sizeof value_buf);
-    rapidjson::MemoryPoolAllocator<> stack_alloc(stack_buf, sizeof stack_buf);
+    char stack_buf[16 * 1024];
+    rapidjson::MemoryPoolAllocator<> value_alloc(value_buf, sizeof value_buf, spill_chunk);
+    rapidjson::MemoryPoolAllocator<> stack_alloc(stack_buf, sizeof stack_buf, spill_chunk);
     rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>, rapidjson::MemoryPoolAllocator<>>
-        doc(&value_alloc, sizeof stack_buf, &stack_alloc);
+        doc(&value_alloc, stack_capacity, &stack_alloc);
     doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(frame.data(), frame.size());
     decode_error err;
     if (doc.HasParseError()) {
