@@ -348,7 +348,6 @@ void ws_session::on_write(beast::error_code ec, std::size_t bytes) {
         drops.add(static_cast<std::int64_t>(st.skipped));
     }
     // Everything that arrived meanwhile goes out now, as one message.
-    missed_pass_ = false;
     kick();
 }
 

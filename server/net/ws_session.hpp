@@ -88,7 +88,6 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
     std::string inflight_outbox_;  // private messages in the current write
     fanout::batch batch_;
     bool writing_ = false;
-    bool missed_pass_ = false;  // a delivery pass came while writing
     bool closing_ = false;      // a close was asked for; no more writes
     bool close_after_ = false;  // close once the current write completes
     std::uint16_t close_code_ = 1000;
