@@ -1,5 +1,12 @@
 #include "tests/support/ws_client.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <stdexcept>
 
 #include <boost/asio/ip/address.hpp>
@@ -98,6 +105,14 @@ void ws_client::connect(std::uint16_t port) {
         tcp_layer.socket().set_option(net::socket_base::receive_buffer_size(*options_.receive_buffer_bytes), ec);
         if (ec) {
             throw std::runtime_error("SO_RCVBUF: " + ec.message());
+        }
+        // Loopback's MSS is ~64 KB: far above so small a window, the sender
+        // falls back on zero-window probes, whose backoff (up to 2 minutes)
+        // stalls the reader for seconds once it reads again. A phone
+        // network's segment size keeps the window updates flowing.
+        const int mss = 1400;
+        if (::setsockopt(tcp_layer.socket().native_handle(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss) != 0) {
+            throw std::runtime_error(std::string("TCP_MAXSEG: ") + std::strerror(errno));
         }
     }
     tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
