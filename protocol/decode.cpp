@@ -544,6 +544,7 @@ decode_result decode_request(std::string_view frame, const text_limits& limits) 
         return err;
     }
     out.body = std::move(*body);
+    out.raw.assign(frame);
     return out;
 }
 

@@ -15,6 +15,7 @@ struct request {
     std::string id;
     bool has_id = false;
     request_body body;
+    std::string raw;  // the frame as received (the event log records it)
 };
 
 // A refused frame: the error to answer with; `id` is set when the frame was

@@ -1,7 +1,9 @@
 // liveroom-server: the live-room interaction server, and its `token` tool.
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <string>
 #include <string_view>
 
@@ -14,6 +16,7 @@
 #include "server/hub/hub.hpp"
 #include "server/net/server.hpp"
 #include "server/room/demo.hpp"
+#include "server/store/event_log.hpp"
 
 namespace {
 
@@ -157,11 +160,32 @@ int main(int argc, char** argv) {
     }
     core::log_level.store(static_cast<int>(lv));
     raise_nofile();
-    net::server srv(cfg);
-    if (cfg.demo) {
-        srv.rooms().create(room::demo_room(core::now_ms()));
+    // SQLite reports a full file; without this, a file size limit kills us.
+    std::signal(SIGXFSZ, SIG_IGN);
+    std::unique_ptr<net::server> srv;
+    try {
+        srv = std::make_unique<net::server>(cfg);
+        const std::size_t recovered = srv->rooms().recover();
+        if (recovered > 0) {
+            std::printf("liveroom: recovered %zu rooms from %s\n", recovered, srv->log()->file().c_str());
+        }
+    } catch (const store::store_error& e) {
+        std::fprintf(stderr, "liveroom-server: the event log cannot be used: %s\n", e.what());
+        return 3;
     }
-    const int code = srv.run();
+    if (cfg.demo && !srv->rooms().find("demo")) {
+        std::promise<bool> created;
+        srv->rooms().create_stored(room::demo_room(core::now_ms()),
+                                   [&](std::shared_ptr<hub::room_runner> r, bool) { created.set_value(r != nullptr); });
+        if (srv->log() != nullptr) {
+            srv->log()->flush();
+        }
+        if (!created.get_future().get()) {
+            std::fprintf(stderr, "liveroom-server: cannot save the demo room\n");
+            return 3;
+        }
+    }
+    const int code = srv->run();
     std::fflush(stdout);
     std::fflush(stderr);
     // Connections are drained by now; skip tearing down objects that other

@@ -57,6 +57,12 @@ const std::vector<option>& table() {
         LR_INT_OPTION("threads", "LIVEROOM_THREADS", threads, int, 0, 256, "0-256; 0 = one per core",
                       "I/O threads, one io_context each"),
         LR_STR_OPTION("data-dir", "LIVEROOM_DATA_DIR", data_dir, "directory", "where the event store lives"),
+        LR_STR_OPTION("durability", "LIVEROOM_DURABILITY", durability, "off|process|power",
+                      "acks wait for: process = the log write (survives kill -9), power = its fsync; off = no store"),
+        LR_INT_OPTION("store-max-mb", "LIVEROOM_STORE_MAX_MB", store_max_mb, std::int64_t, 0, 1 << 30,
+                      "0-2^30; 0 = no limit", "largest event log; when full, changes are refused and reads go on"),
+        LR_INT_OPTION("retention-days", "LIVEROOM_RETENTION_DAYS", retention_days, int, 0, 36500, "0-36500; 0 = keep",
+                      "blank comment texts of rooms ended this many days ago (reports stay)"),
         LR_STR_OPTION("web-root", "LIVEROOM_WEB_ROOT", web_root, "directory", "static pages served over HTTP"),
         LR_STR_OPTION("secret", "LIVEROOM_SECRET", secret, ">= 16 bytes", "HS256 key for tokens (required)"),
         option{"demo", "LIVEROOM_DEMO", "flag", "", "create the demo room 'demo' at start",
@@ -101,6 +107,9 @@ const std::vector<option>& table() {
 std::optional<std::string> validate(const config& c) {
     if (c.secret.size() < 16) {
         return std::string("a secret of at least 16 bytes is required: --secret or LIVEROOM_SECRET");
+    }
+    if (c.durability != "off" && c.durability != "process" && c.durability != "power") {
+        return std::string("--durability must be off, process or power");
     }
     if ((c.ring_size & (c.ring_size - 1)) != 0) {
         return std::string("--ring-size must be a power of two");

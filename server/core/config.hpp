@@ -15,6 +15,9 @@ struct config {
     int port = 8080;
     int threads = 0;  // 0 = one per core
     std::string data_dir = "data";
+    std::string durability = "process";  // off | process | power
+    std::int64_t store_max_mb = 0;       // 0 = no limit
+    int retention_days = 0;              // 0 = keep comments forever
     std::string web_root = "web";
     std::string secret;
     bool demo = false;

@@ -5,11 +5,14 @@
 
 #include <boost/asio/post.hpp>
 
+#include "server/core/clock.hpp"
+#include "server/core/log.hpp"
 #include "server/core/metrics.hpp"
+#include "server/room/spec_json.hpp"
 
 namespace liveroom::hub {
 
-hub::hub(const core::config& cfg) : cfg_(cfg) {
+hub::hub(const core::config& cfg, store::event_log* log) : cfg_(cfg), log_(log) {
     std::size_t n = cfg.threads > 0 ? static_cast<std::size_t>(cfg.threads) : std::thread::hardware_concurrency();
     if (n == 0) {
         n = 1;
@@ -45,22 +48,81 @@ std::shared_ptr<room_runner> hub::find(std::string_view id) const {
     return it == rooms_.end() ? nullptr : it->second;
 }
 
-std::shared_ptr<room_runner> hub::create(room::room_spec spec) {
-    std::shared_ptr<room_runner> r;
-    {
-        std::unique_lock lock(mu_);
-        if (rooms_.count(spec.id) != 0) {
-            return nullptr;
-        }
-        const std::size_t index = by_index_.size();
-        const std::size_t owner = std::hash<std::string>{}(spec.id) % workers_.size();
-        std::string id = spec.id;
-        r = std::make_shared<room_runner>(*this, std::move(spec), index, owner, cfg_.ring_size);
-        rooms_.emplace(std::move(id), r);
-        by_index_.push_back(r);
+std::shared_ptr<room_runner> hub::add(room::room_spec spec) {
+    std::unique_lock lock(mu_);
+    if (rooms_.count(spec.id) != 0) {
+        return nullptr;
     }
-    boost::asio::post(r->owner().ioc(), [r] { r->start_ticking(); });
+    const std::size_t index = by_index_.size();
+    const std::size_t owner = std::hash<std::string>{}(spec.id) % workers_.size();
+    std::string id = spec.id;
+    auto r = std::make_shared<room_runner>(*this, std::move(spec), index, owner, cfg_.ring_size, log_);
+    rooms_.emplace(std::move(id), r);
+    by_index_.push_back(r);
     return r;
+}
+
+void hub::remove(const std::string& id) {
+    // The runner stays in by_index_ (workers' local rooms are indexed by
+    // it); only the name is freed.
+    std::unique_lock lock(mu_);
+    rooms_.erase(id);
+}
+
+std::shared_ptr<room_runner> hub::create(room::room_spec spec) {
+    auto r = add(std::move(spec));
+    if (r) {
+        boost::asio::post(r->owner().ioc(), [r] { r->start_ticking(); });
+    }
+    return r;
+}
+
+void hub::create_stored(room::room_spec spec, created_fn done) {
+    protocol::json_out j;
+    room::write_spec(j, spec);
+    std::string spec_json(j.finish());
+    auto r = add(std::move(spec));
+    if (!r) {
+        done(nullptr, true);
+        return;
+    }
+    if (log_ == nullptr) {
+        boost::asio::post(r->owner().ioc(), [r] { r->start_ticking(); });
+        done(r, false);
+        return;
+    }
+    log_->add_room({r->id(), std::move(spec_json), core::now_ms()}, [this, r, done = std::move(done)](bool ok) {
+        if (!ok) {
+            remove(r->id());
+            done(nullptr, false);
+            return;
+        }
+        boost::asio::post(r->owner().ioc(), [r] { r->start_ticking(); });
+        done(r, false);
+    });
+}
+
+std::size_t hub::recover() {
+    if (log_ == nullptr) {
+        return 0;
+    }
+    std::size_t n = 0;
+    for (const auto& stored : log_->rooms()) {
+        room::room_spec spec;
+        if (auto err = room::parse_spec(stored.spec, spec)) {
+            throw store::store_error(log_->file().string() + ": room '" + stored.id + "' is unreadable: " + *err);
+        }
+        auto r = add(std::move(spec));
+        if (!r) {
+            continue;
+        }
+        const std::uint64_t commands = r->recover();
+        LR_INFO("store", "room %s: recovered %llu commands, seq %llu", r->id().c_str(),
+                static_cast<unsigned long long>(commands), static_cast<unsigned long long>(r->events().head()));
+        boost::asio::post(r->owner().ioc(), [r] { r->start_ticking(); });
+        ++n;
+    }
+    return n;
 }
 
 std::vector<std::shared_ptr<room_runner>> hub::list() const {

@@ -10,6 +10,7 @@
 #include "server/core/config.hpp"
 #include "server/hub/room_runner.hpp"
 #include "server/hub/worker.hpp"
+#include "server/store/event_log.hpp"
 
 namespace liveroom::hub {
 
@@ -17,7 +18,9 @@ namespace liveroom::hub {
 // at hello and over REST, never on the publish→deliver path.
 class hub {
   public:
-    explicit hub(const core::config& cfg);
+    // `log` (may be nullptr: nothing is stored) must outlive the workers'
+    // last handlers: destroy it after join(), before the hub.
+    hub(const core::config& cfg, store::event_log* log);
     ~hub();
 
     const core::config& config() const noexcept { return cfg_; }
@@ -25,8 +28,20 @@ class hub {
     worker& worker_at(std::size_t i) noexcept { return *workers_[i]; }
 
     std::shared_ptr<room_runner> find(std::string_view id) const;
-    // Creates a room; nullptr when the id is taken.
+    // Creates a room in memory only; nullptr when the id is taken.
     std::shared_ptr<room_runner> create(room::room_spec spec);
+
+    // Creates a room and writes it to the event log. `done` runs once it is
+    // durable (on any thread): the room, or nullptr with `duplicate` set
+    // when the id is taken, or nullptr when the write failed.
+    using created_fn = std::function<void(std::shared_ptr<room_runner> room, bool duplicate)>;
+    void create_stored(room::room_spec spec, created_fn done);
+
+    // Before start(): rebuilds every room in the event log. Returns the
+    // number of rooms; throws store::store_error on an unreadable store.
+    std::size_t recover();
+
+    store::event_log* log() const noexcept { return log_; }
     std::vector<std::shared_ptr<room_runner>> list() const;
     std::size_t room_count() const;
 
@@ -35,7 +50,11 @@ class hub {
     void join();        // lets the workers finish and joins them
 
   private:
+    std::shared_ptr<room_runner> add(room::room_spec spec);
+    void remove(const std::string& id);
+
     core::config cfg_;
+    store::event_log* const log_;
     std::vector<std::unique_ptr<worker>> workers_;
     mutable std::shared_mutex mu_;
     std::unordered_map<std::string, std::shared_ptr<room_runner>> rooms_;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace liveroom::hub {
 
@@ -11,6 +12,9 @@ class member {
   public:
     virtual ~member() = default;
     virtual void on_room_frames() = 0;
+    // The room reloaded from its event log at `last_seq` after a failed
+    // write: a member that was promised later events resyncs.
+    virtual void on_room_rewound(std::uint64_t last_seq) = 0;
 
     std::size_t member_index = 0;  // position in its local_room (swap-remove)
 };

@@ -3,8 +3,10 @@
 #include <array>
 
 #include <boost/asio/post.hpp>
+#include <rapidjson/document.h>
 
 #include "server/core/clock.hpp"
+#include "server/core/log.hpp"
 #include "server/core/metrics.hpp"
 #include "server/hub/hub.hpp"
 #include "server/hub/worker.hpp"
@@ -20,6 +22,12 @@ core::metric requests_total("liveroom_requests_total", "requests applied by room
 core::metric request_errors("liveroom_request_errors_total",
                             "requests refused with an error",
                             core::metric::kind::counter);
+core::metric rewinds("liveroom_room_rewinds_total",
+                     "rooms reloaded from the event log after a failed write",
+                     core::metric::kind::counter);
+
+constexpr std::string_view storage_failed = "the server could not save this (storage full or failing); try again later";
+constexpr int refuse_after_failure_ms = 2000;
 }  // namespace
 
 void room_counters::joined() noexcept {
@@ -35,8 +43,10 @@ protocol::presence room_counters::read() const noexcept {
             views.load(std::memory_order_relaxed), likes.load(std::memory_order_relaxed)};
 }
 
-room_runner::room_runner(hub& h, room::room_spec spec, std::size_t index, std::size_t owner, std::uint32_t ring_size)
+room_runner::room_runner(
+    hub& h, room::room_spec spec, std::size_t index, std::size_t owner, std::uint32_t ring_size, store::event_log* log)
     : hub_(h),
+      log_(log),
       id_(spec.id),
       index_(index),
       owner_(owner),
@@ -59,11 +69,14 @@ void room_runner::emit(std::string_view type,
                        fanout::frame_class cls,
                        std::uint8_t key,
                        const std::function<void(protocol::json_out&)>& write) {
+    if (replaying_) {
+        return;  // rebuilding state: these events are in the log already
+    }
     const std::uint64_t seq = ++seq_;
-    json_.begin(type).field("seq", seq).field("ts", core::now_ms());
+    const std::int64_t ts = core::now_ms();
+    json_.begin(type).field("seq", seq).field("ts", ts);
     write(json_);
     const std::string_view bytes = json_.finish();
-    ring_.publish(fanout::frame::make(seq, cls, key, bytes));
     // Critical bytes before each seq still in the ring: a resume whose
     // critical backlog would exceed the hard bound gets a snapshot instead.
     crit_before_[seq & (crit_before_.size() - 1)] = crit_total_;
@@ -72,16 +85,35 @@ void room_runner::emit(std::string_view type,
     }
     events_published.add();
     event_bytes.add(static_cast<std::int64_t>(bytes.size()));
-    wake_workers();
+    if (log_ == nullptr) {
+        publish_event(seq, cls, key, bytes);
+        wake_workers();
+        return;
+    }
+    step().events.push_back(
+        {seq, ts, std::string(type), static_cast<int>(cls), static_cast<int>(key), std::string(bytes)});
+}
+
+void room_runner::publish_event(std::uint64_t seq, fanout::frame_class cls, std::uint8_t key, std::string_view bytes) {
+    ring_.publish(fanout::frame::make(seq, cls, key, bytes));
+    committed_ = seq;
 }
 
 void room_runner::emit_mod(std::string_view type, const std::function<void(protocol::json_out&)>& write) {
-    if (moderators_.empty()) {
+    if (replaying_ || moderators_.empty()) {
         return;
     }
     json_.begin(type).field("ts", core::now_ms());
     write(json_);
-    const std::string msg(json_.finish());
+    std::string msg(json_.finish());
+    if (log_ != nullptr) {
+        step_mods_.push_back(std::move(msg));  // sent with the step, once it is durable
+        return;
+    }
+    send_mod(msg);
+}
+
+void room_runner::send_mod(const std::string& msg) {
     // Compact the list, dropping closed connections (never self-move).
     std::size_t live = 0;
     for (std::size_t i = 0; i < moderators_.size(); ++i) {
@@ -94,6 +126,169 @@ void room_runner::emit_mod(std::string_view type, const std::function<void(proto
         }
     }
     moderators_.resize(live);
+}
+
+store::batch& room_runner::step() {
+    if (!step_) {
+        step_ = std::make_shared<store::batch>();
+        step_->room = id_;
+    }
+    return *step_;
+}
+
+void room_runner::end_step(pending_reply r) {
+    if (r.msg.empty()) {
+        r.to = nullptr;
+    }
+    if (log_ == nullptr) {
+        if (r.to) {
+            r.to(std::move(r.msg));
+        }
+        return;
+    }
+    const bool writes = step_ && (!step_->commands.empty() || !step_->events.empty());
+    if (writes) {
+        inflight_.push_back({std::move(step_), std::move(step_mods_), {}});
+        step_.reset();
+        step_mods_.clear();
+        if (r.to) {
+            inflight_.back().replies.push_back(std::move(r));
+        }
+        log_->submit(inflight_.back().batch, [self = shared_from_this()](bool ok) {
+            boost::asio::post(self->owner().ioc(), [self, ok] { self->on_written(ok); });
+        });
+        return;
+    }
+    if (!inflight_.empty()) {
+        // Nothing to write, but earlier steps are not durable yet: reply
+        // after them, in order.
+        auto& last = inflight_.back();
+        for (auto& m : step_mods_) {
+            last.mods.push_back(std::move(m));
+        }
+        step_mods_.clear();
+        if (r.to) {
+            last.replies.push_back(std::move(r));
+        }
+        return;
+    }
+    for (const auto& m : step_mods_) {
+        send_mod(m);
+    }
+    step_mods_.clear();
+    if (r.to) {
+        r.to(std::move(r.msg));
+    }
+}
+
+void room_runner::on_written(bool ok) {
+    inflight f = std::move(inflight_.front());
+    inflight_.pop_front();
+    if (ok && !broken_) {
+        for (const auto& e : f.batch->events) {
+            publish_event(e.seq, static_cast<fanout::frame_class>(e.cls), static_cast<std::uint8_t>(e.key), e.body);
+        }
+        if (!f.batch->events.empty()) {
+            wake_workers();
+        }
+        for (const auto& m : f.mods) {
+            send_mod(m);
+        }
+        for (auto& r : f.replies) {
+            r.to(std::move(r.msg));
+        }
+    } else {
+        // Not written: its events are never published and its requests get
+        // an error; once no step is in flight the room reloads from the log.
+        broken_ = true;
+        for (auto& r : f.replies) {
+            if (r.wrote) {
+                r.msg = std::string(
+                    protocol::encode_error(json_, r.id, r.has_id, protocol::errc::rate_limited, storage_failed));
+            }
+            r.to(std::move(r.msg));
+        }
+    }
+    if (broken_ && inflight_.empty()) {
+        rewind();
+    }
+}
+
+void room_runner::replay_log() {
+    replaying_ = true;
+    log_->read_commands(id_, [&](const store::command_rec& c) {
+        if (c.kind == "tick") {
+            room_.on_tick(c.ts, *this);
+        } else {
+            auto decoded = protocol::decode_request(c.body);
+            if (auto* r = std::get_if<protocol::request>(&decoded)) {
+                const room::actor a{c.actor, c.name, static_cast<protocol::role>(c.role), {}};
+                room_.apply(a, r->body, c.ts, *this);
+            } else {
+                LR_ERROR("store", "room %s: command %llu is unreadable; skipped", id_.c_str(),
+                         static_cast<unsigned long long>(c.n));
+            }
+        }
+        next_command_ = c.n + 1;
+    });
+    replaying_ = false;
+}
+
+void room_runner::rewind() {
+    rewinds.add();
+    LR_WARN("room", "room %s: a write failed; reloading from the event log at seq %llu", id_.c_str(),
+            static_cast<unsigned long long>(committed_));
+    if (seq_ > committed_) {
+        crit_total_ = crit_before_[(committed_ + 1) & (crit_before_.size() - 1)];
+    }
+    seq_ = committed_;
+    room_ = room::room(room_.spec());
+    next_command_ = 1;
+    replay_log();
+    mirror_state();
+    broken_ = false;
+    refuse_until_ = core::now_ms() + refuse_after_failure_ms;
+    log_->resume_room(id_);
+    // A session welcomed with state past the log resyncs (1013).
+    for (std::size_t w = 0; w < hub_.size(); ++w) {
+        boost::asio::post(hub_.worker_at(w).ioc(), [self = shared_from_this(), w, last = committed_] {
+            self->hub_.worker_at(w).on_rewind(*self, last);
+        });
+    }
+}
+
+std::uint64_t room_runner::recover() {
+    if (log_ == nullptr) {
+        return 0;
+    }
+    replay_log();
+    seq_ = committed_ = log_->last_seq(id_);
+    const std::uint64_t cap = ring_.capacity();
+    const std::uint64_t first = seq_ >= cap ? seq_ - cap + 1 : 1;
+    ring_.reset_head(first - 1);
+    crit_total_ = 0;
+    for (const auto& e : log_->read_events(id_, first, cap)) {
+        crit_before_[e.seq & (crit_before_.size() - 1)] = crit_total_;
+        if (e.cls == static_cast<int>(fanout::frame_class::critical)) {
+            crit_total_ += e.body.size();
+        }
+        ring_.publish(fanout::frame::make(e.seq, static_cast<fanout::frame_class>(e.cls),
+                                          static_cast<std::uint8_t>(e.key), e.body));
+    }
+    if (auto p = log_->last_event(id_, "presence")) {
+        rapidjson::Document d;
+        d.Parse(p->body.data(), p->body.size());
+        auto get = [&](const char* k) -> std::int64_t {
+            auto it = d.IsObject() ? d.FindMember(k) : d.MemberEnd();
+            return d.IsObject() && it != d.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+        };
+        counters_.peak.store(get("peak"), std::memory_order_relaxed);
+        counters_.views.store(get("views"), std::memory_order_relaxed);
+        counters_.likes.store(get("likes"), std::memory_order_relaxed);
+        last_presence_ = {0, get("peak"), get("views"), get("likes")};
+    }
+    mirror_state();
+    return next_command_ - 1;
 }
 
 void room_runner::wake_workers() {
@@ -120,7 +315,9 @@ std::uint64_t room_runner::welcome(const room::actor& who,
     if (moderator) {
         moderators_.push_back(listener);
     }
-    const std::uint64_t head = ring_.head();
+    // The state is as of seq_ (the last seq assigned); events after
+    // `committed_` reach the ring once durable, so the session waits for them.
+    const std::uint64_t head = seq_;
     const bool resumed = since && *since <= head && *since + 1 >= ring_.oldest() &&
                          (*since == head || crit_total_ - crit_before_[(*since + 1) & (crit_before_.size() - 1)] <=
                                                 hub_.config().slow_hard_bytes);
@@ -141,24 +338,48 @@ std::uint64_t room_runner::welcome(const room::actor& who,
     return resumed ? *since + 1 : head + 1;
 }
 
-void room_runner::handle(const room::actor& who, const protocol::request& r, std::int64_t now, std::string& out) {
+void room_runner::handle(const room::actor& who, const protocol::request& r, std::int64_t now, reply_fn reply) {
     requests_total.add();
+    pending_reply pr;
+    pr.to = std::move(reply);
+    pr.id = r.id;
+    pr.has_id = r.has_id;
+    auto refuse = [&](protocol::errc code, std::string_view message) {
+        request_errors.add();
+        pr.msg = std::string(protocol::encode_error(json_, r.id, r.has_id, code, message));
+        end_step(std::move(pr));
+    };
+    if (log_ != nullptr && (broken_ || now < refuse_until_)) {
+        refuse(protocol::errc::rate_limited, storage_failed);
+        return;
+    }
+    if (seq_ - committed_ > ring_.capacity() / 2) {
+        refuse(protocol::errc::rate_limited, "the room is busy saving; try again shortly");
+        return;
+    }
     room::reply rep = room_.apply(who, r.body, now, *this);
     mirror_state();
     if (!rep.ok) {
-        request_errors.add();
-        out.assign(protocol::encode_error(json_, r.id, r.has_id, rep.code, rep.message));
+        refuse(rep.code, rep.message);
         return;
     }
-    if (!r.has_id) {
-        out.clear();
-        return;
+    if (log_ != nullptr) {
+        step().commands.push_back({next_command_++, now, "request", who.id, who.name, static_cast<int>(who.role),
+                                   std::string(protocol::type_name(r.body)), r.raw});
+        pr.wrote = true;
     }
-    json_.begin("ack").field("id", r.id);
-    if (rep.ack_fields) {
-        rep.ack_fields(json_);
+    if (r.has_id) {
+        json_.begin("ack").field("id", r.id);
+        if (rep.ack_fields) {
+            rep.ack_fields(json_);
+        }
+        pr.msg.assign(json_.finish());
     }
-    out.assign(json_.finish());
+    end_step(std::move(pr));
+}
+
+void room_runner::write_questions(protocol::json_out& j) const {
+    room_.write_questions(j);
 }
 
 void room_runner::mirror_state() noexcept {
@@ -215,7 +436,16 @@ void room_runner::tick() {
         return;
     }
     const std::int64_t now = core::now_ms();
+    if (log_ != nullptr && (broken_ || now < refuse_until_)) {
+        arm_tick();  // storage failing: nothing new is published until the room reloads
+        return;
+    }
+    const std::uint64_t before = seq_;
     room_.on_tick(now, *this);  // coalesced vote changes, scheduled start
+    if (log_ != nullptr && seq_ != before) {
+        // The tick changed the room: replaying it rebuilds the same state.
+        step().commands.push_back({next_command_++, now, "tick", "", "", 0, "tick", ""});
+    }
     mirror_state();
     const protocol::presence p = counters_.read();
     if (p.peak > last_presence_.peak) {
@@ -231,6 +461,11 @@ void room_runner::tick() {
         });
     }
     publish_mod_counters(now);
+    end_step({});
+    arm_tick();
+}
+
+void room_runner::arm_tick() {
     timer_.expires_after(std::chrono::milliseconds(coalesce_interval_ms));
     timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
         if (!ec) {

@@ -3,6 +3,8 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +16,7 @@
 #include "protocol/encode.hpp"
 #include "server/fanout/ring.hpp"
 #include "server/room/room.hpp"
+#include "server/store/event_log.hpp"
 
 namespace liveroom::hub {
 
@@ -42,11 +45,22 @@ struct room_counters {
 };
 
 // One room and its owner: the room's logic runs on one worker (its owner),
-// which applies requests in order, assigns seq, encodes each event once and
-// publishes it to the ring, then wakes each worker at most once per burst.
+// which applies requests in order, assigns seq and encodes each event once.
+// With an event log, each step's accepted request and events are written
+// first (group commit, off this thread); once durable, the events go to the
+// ring (each worker woken at most once per burst) and the acks go out. See
+// server/README.md, "Durability".
 class room_runner : public room::event_sink, public std::enable_shared_from_this<room_runner> {
   public:
-    room_runner(hub& h, room::room_spec spec, std::size_t index, std::size_t owner, std::uint32_t ring_size);
+    // Where a reply goes (called on the owner thread).
+    using reply_fn = std::function<void(std::string)>;
+
+    room_runner(hub& h,
+                room::room_spec spec,
+                std::size_t index,
+                std::size_t owner,
+                std::uint32_t ring_size,
+                store::event_log* log);
     ~room_runner() override;
 
     const std::string& id() const noexcept { return id_; }
@@ -55,6 +69,11 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     fanout::ring& events() noexcept { return ring_; }
     room_counters& counters() noexcept { return counters_; }
     bool allow_guests() const noexcept { return allow_guests_; }
+
+    // Before the workers run: rebuilds the room from the event log (replays
+    // its commands through room::apply, refills the ring with its newest
+    // events, restores the counters). Returns the number of commands.
+    std::uint64_t recover();
 
     // Owner thread: begins the presence tick.
     void start_ticking();
@@ -69,9 +88,15 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
                           std::int64_t now,
                           std::string& out);
 
-    // Owner thread: applies a request; writes the ack or error into `out`
-    // (nothing when the request carried no id and succeeded).
-    void handle(const room::actor& who, const protocol::request& r, std::int64_t now, std::string& out);
+    // Owner thread: applies a request; `reply` gets the ack or error once the
+    // request is durable (nothing when it carried no id and succeeded).
+    // Replies keep the order of the requests.
+    void handle(const room::actor& who, const protocol::request& r, std::int64_t now, reply_fn reply);
+
+    // Owner thread: the room's questions for the export.
+    void write_questions(protocol::json_out& j) const;
+
+    store::event_log* log() const noexcept { return log_; }
 
     // Any thread: the room as REST shows it, as an object / as fields of the
     // current object (spec, status and counters; the spec is immutable).
@@ -86,8 +111,29 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     void emit_mod(std::string_view type, const std::function<void(protocol::json_out&)>& write) override;
 
   private:
+    struct pending_reply {
+        reply_fn to;
+        std::string msg;  // the ack or error
+        std::string id;
+        bool has_id = false;
+        bool wrote = false;  // the request changed the room
+    };
+    // A step written to the log and not yet durable.
+    struct inflight {
+        std::shared_ptr<store::batch> batch;
+        std::vector<std::string> mods;
+        std::vector<pending_reply> replies;
+    };
+    store::batch& step();  // the current step's writes
+    void end_step(pending_reply r);
+    void on_written(bool ok);
+    void publish_event(std::uint64_t seq, fanout::frame_class cls, std::uint8_t key, std::string_view bytes);
+    void rewind();
+    void replay_log();
+    void send_mod(const std::string& msg);
     void wake_workers();
     void tick();
+    void arm_tick();
     void mirror_state() noexcept;
     void publish_mod_counters(std::int64_t now);
 
@@ -95,6 +141,7 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     static constexpr int coalesce_interval_ms = 500;
 
     hub& hub_;
+    store::event_log* const log_;  // nullptr: --durability off
     const std::string id_;
     const std::size_t index_;
     const std::size_t owner_;
@@ -103,7 +150,15 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     fanout::ring ring_;
     room_counters counters_;
     protocol::json_out json_;
-    std::uint64_t seq_ = 0;
+    std::uint64_t seq_ = 0;        // last seq assigned
+    std::uint64_t committed_ = 0;  // last seq durable and in the ring
+    std::uint64_t next_command_ = 1;
+    std::shared_ptr<store::batch> step_;  // what the current step writes
+    std::vector<std::string> step_mods_;
+    std::deque<inflight> inflight_;
+    bool broken_ = false;            // a write failed; rewinding once the in-flight steps return
+    std::int64_t refuse_until_ = 0;  // after a failure, refuse changes until then (ms)
+    bool replaying_ = false;
     std::vector<std::uint64_t> crit_before_;  // by seq & (ring size - 1)
     std::uint64_t crit_total_ = 0;
 

@@ -93,6 +93,15 @@ void worker::unsubscribe(room_runner& room, member& m) {
 // events that arrive meanwhile go out in the same write, so the number of
 // writes per second stays bounded while the batch per write grows. A light
 // room (fast passes) is served at once.
+void worker::on_rewind(room_runner& room, std::uint64_t last_seq) {
+    if (local_room* lr = find(room)) {
+        const auto members = lr->members;  // a member may leave while told
+        for (member* m : members) {
+            m->on_room_rewound(last_seq);
+        }
+    }
+}
+
 void worker::on_wake(room_runner& room) {
     local_room* lr = find(room);
     if (lr == nullptr) {

@@ -71,6 +71,9 @@ class worker {
     // Worker thread only: the room published; drain and wake its members.
     void on_wake(room_runner& room);
 
+    // Worker thread only: the room reloaded at `last_seq` (after a failed write).
+    void on_rewind(room_runner& room, std::uint64_t last_seq);
+
   private:
     local_room* find(room_runner& room);
     void run_pass(local_room& lr);

@@ -9,6 +9,7 @@
 #include "server/core/clock.hpp"
 #include "server/hub/hub.hpp"
 #include "server/net/router.hpp"
+#include "server/room/spec_json.hpp"
 
 namespace liveroom::net {
 
@@ -40,126 +41,6 @@ bool may_manage(const auth::claims& c, std::string_view room) {
     return c.role == protocol::role::admin || (c.role == protocol::role::host && auth::admits(c, room));
 }
 
-bool valid_room_id(std::string_view id) {
-    if (id.empty() || id.size() > 64) {
-        return false;
-    }
-    for (const char c : id) {
-        const bool ok =
-            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
-}
-
-// Parses a room spec from a JSON body; returns an error text on failure.
-std::optional<std::string> parse_spec(std::string_view body, room::room_spec& spec) {
-    rapidjson::Document d;
-    d.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(body.data(), body.size());
-    if (d.HasParseError() || !d.IsObject()) {
-        return "the body must be a JSON object";
-    }
-    auto str = [&](const rapidjson::Value& o, const char* k, std::size_t max, bool required,
-                   std::string& out) -> std::optional<std::string> {
-        auto it = o.FindMember(k);
-        if (it == o.MemberEnd() || it->value.IsNull()) {
-            if (required) {
-                return std::string("missing field '") + k + "'";
-            }
-            return std::nullopt;
-        }
-        if (!it->value.IsString()) {
-            return std::string("field '") + k + "' must be a string";
-        }
-        out = protocol::clean_text(std::string_view(it->value.GetString(), it->value.GetStringLength()), true);
-        if (protocol::code_points(out) > max) {
-            return std::string("field '") + k + "' is longer than " + std::to_string(max) + " characters";
-        }
-        return std::nullopt;
-    };
-    if (auto e = str(d, "id", 64, true, spec.id)) {
-        return e;
-    }
-    if (!valid_room_id(spec.id)) {
-        return "field 'id' must be 1-64 characters of A-Z a-z 0-9 - _";
-    }
-    if (auto e = str(d, "title", 100, true, spec.title)) {
-        return e;
-    }
-    for (const char* k : {"starts_at", "ends_at"}) {
-        auto it = d.FindMember(k);
-        if (it != d.MemberEnd() && !it->value.IsNull()) {
-            if (!it->value.IsInt64() || it->value.GetInt64() < 0) {
-                return std::string("field '") + k + "' must be ms since the epoch";
-            }
-            (std::string_view(k) == "starts_at" ? spec.starts_at : spec.ends_at) = it->value.GetInt64();
-        }
-    }
-    if (spec.ends_at != 0 && spec.ends_at < spec.starts_at) {
-        return "ends_at must not be before starts_at";
-    }
-    if (auto it = d.FindMember("allow_guests"); it != d.MemberEnd() && !it->value.IsNull()) {
-        if (!it->value.IsBool()) {
-            return "field 'allow_guests' must be true or false";
-        }
-        spec.allow_guests = it->value.GetBool();
-    }
-    if (auto it = d.FindMember("segments"); it != d.MemberEnd() && !it->value.IsNull()) {
-        if (!it->value.IsArray() || it->value.Size() > 50) {
-            return "field 'segments' must be a list of at most 50";
-        }
-        for (const auto& s : it->value.GetArray()) {
-            if (!s.IsObject()) {
-                return "each segment must be an object {title, presenter}";
-            }
-            room::segment seg;
-            if (auto e = str(s, "title", 100, true, seg.title)) {
-                return "segment: " + *e;
-            }
-            if (auto e = str(s, "presenter", 64, false, seg.presenter)) {
-                return "segment: " + *e;
-            }
-            spec.segments.push_back(std::move(seg));
-        }
-    }
-    if (auto it = d.FindMember("cards"); it != d.MemberEnd() && !it->value.IsNull()) {
-        if (!it->value.IsArray() || it->value.Size() > 500) {
-            return "field 'cards' must be a list of at most 500";
-        }
-        for (const auto& c : it->value.GetArray()) {
-            if (!c.IsObject()) {
-                return "each card must be an object";
-            }
-            protocol::card card;
-            if (auto e = str(c, "id", 64, false, card.id)) {
-                return "card: " + *e;
-            }
-            if (auto e = str(c, "title", 100, true, card.title)) {
-                return "card: " + *e;
-            }
-            if (auto e = str(c, "body", 2000, false, card.body)) {
-                return "card: " + *e;
-            }
-            if (auto e = str(c, "image", 2048, false, card.image)) {
-                return "card: " + *e;
-            }
-            if (auto e = str(c, "link", 2048, false, card.link)) {
-                return "card: " + *e;
-            }
-            if (auto s = c.FindMember("segment"); s != c.MemberEnd() && !s->value.IsNull()) {
-                if (!s->value.IsInt() || s->value.GetInt() < 0 || s->value.GetInt() > 1000) {
-                    return "card: field 'segment' must be a segment index";
-                }
-                card.segment = s->value.GetInt();
-            }
-            spec.cards.push_back(std::move(card));
-        }
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
 void handle_api(hub::hub& h, http_request&& req, respond_fn respond) {
@@ -188,7 +69,7 @@ void handle_api(hub::hub& h, http_request&& req, respond_fn respond) {
         }
         if (req.method() == http::verb::post) {
             room::room_spec spec;
-            if (auto err = parse_spec(req.body(), spec)) {
+            if (auto err = room::parse_spec(req.body(), spec)) {
                 respond(make_error(req, http::status::bad_request, "bad_request", *err));
                 return;
             }
@@ -196,15 +77,20 @@ void handle_api(hub::hub& h, http_request&& req, respond_fn respond) {
                 respond(make_error(req, http::status::forbidden, "forbidden", "only an admin or the room's host"));
                 return;
             }
-            auto r = h.create(std::move(spec));
-            if (!r) {
-                respond(make_error(req, http::status::conflict, "duplicate", "a room with this id exists"));
-                return;
-            }
-            protocol::json_out j;
-            j.begin_object();
-            r->write_summary_fields(j);
-            respond(make_response(req, http::status::created, std::string(j.finish()), "application/json"));
+            h.create_stored(std::move(spec), [req = std::move(req), respond = std::move(respond)](
+                                                 std::shared_ptr<hub::room_runner> r, bool duplicate) mutable {
+                if (!r) {
+                    respond(duplicate
+                                ? make_error(req, http::status::conflict, "duplicate", "a room with this id exists")
+                                : make_error(req, http::status::service_unavailable, "rate_limited",
+                                             "the room could not be saved (storage full or failing)"));
+                    return;
+                }
+                protocol::json_out j;
+                j.begin_object();
+                r->write_summary_fields(j);
+                respond(make_response(req, http::status::created, std::string(j.finish()), "application/json"));
+            });
             return;
         }
         respond(make_error(req, http::status::method_not_allowed, "bad_request", "use GET or POST"));
@@ -258,11 +144,12 @@ void handle_api(hub::hub& h, http_request&& req, respond_fn respond) {
         }
         boost::asio::post(room->owner().ioc(), [room, a = std::move(a), request = std::move(request),
                                                 req = std::move(req), respond = std::move(respond)]() mutable {
-            std::string out;
-            room->handle(a, request, core::now_ms(), out);
-            const bool ok = out.rfind(R"({"type":"ack")", 0) == 0;
-            respond(make_response(req, ok ? http::status::ok : http::status::unprocessable_entity, std::move(out),
-                                  "application/json"));
+            room->handle(a, request, core::now_ms(),
+                         [req = std::move(req), respond = std::move(respond)](std::string out) mutable {
+                             const bool ok = std::string_view(out).starts_with(R"({"type":"ack")");
+                             respond(make_response(req, ok ? http::status::ok : http::status::unprocessable_entity,
+                                                   std::move(out), "application/json"));
+                         });
         });
         return;
     }

@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "server/core/clock.hpp"
 #include "server/core/log.hpp"
 #include "server/core/metrics.hpp"
 #include "server/fanout/frame.hpp"
@@ -23,9 +24,18 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 struct server::impl {
-    explicit impl(const core::config& c) : cfg(c), rooms(c), registries(rooms.size()) {}
+    explicit impl(const core::config& c) : cfg(c), log(open_log(c)), rooms(c, log.get()), registries(rooms.size()) {}
+
+    static std::unique_ptr<store::event_log> open_log(const core::config& c) {
+        const auto d = store::parse_durability(c.durability).value_or(store::durability::process);
+        if (d == store::durability::off) {
+            return nullptr;
+        }
+        return std::make_unique<store::event_log>(c.data_dir, d, c.store_max_mb * 1024 * 1024);
+    }
 
     core::config cfg;
+    std::unique_ptr<store::event_log> log;  // written until the workers stop
     hub::hub rooms;
     std::vector<session_registry> registries;  // one per worker
     std::unique_ptr<tcp::acceptor> acceptor;
@@ -104,6 +114,10 @@ server::server(const core::config& cfg) : impl_(std::make_unique<impl>(cfg)) {
 
 server::~server() = default;
 
+store::event_log* server::log() {
+    return impl_->log.get();
+}
+
 hub::hub& server::rooms() {
     return impl_->rooms;
 }
@@ -142,6 +156,25 @@ int server::run() {
         });
     };
     wait_signal();
+    asio::steady_timer retention(m.rooms.worker_at(0).ioc());
+    std::function<void()> purge = [&] {
+        if (m.log == nullptr || m.cfg.retention_days == 0) {
+            return;
+        }
+        const std::int64_t cutoff = core::now_ms() - std::int64_t{m.cfg.retention_days} * 86'400'000;
+        m.log->purge_comments(cutoff, [](std::int64_t n) {
+            if (n > 0) {
+                LR_INFO("store", "retention: blanked %lld comments", static_cast<long long>(n));
+            }
+        });
+        retention.expires_after(std::chrono::hours(1));
+        retention.async_wait([&](const boost::system::error_code& e) {
+            if (!e) {
+                purge();
+            }
+        });
+    };
+    purge();
     m.accept();
     m.rooms.start();
     std::printf("liveroom: listening on %s:%u\n", bound.address().to_string().c_str(), bound.port());
@@ -150,6 +183,8 @@ int server::run() {
             m.rooms.size());
     m.stopped.get_future().wait();
     m.rooms.join();
+    retention.cancel();
+    m.log.reset();  // writes what is queued; its last completions go nowhere
     LR_INFO("net", "stopped");
     return 0;
 }

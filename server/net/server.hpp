@@ -7,6 +7,9 @@
 namespace liveroom::hub {
 class hub;
 }
+namespace liveroom::store {
+class event_log;
+}
 
 namespace liveroom::net {
 
@@ -19,6 +22,7 @@ class server {
     ~server();
 
     hub::hub& rooms();
+    store::event_log* log();  // nullptr with --durability off
     int run();
 
   private:

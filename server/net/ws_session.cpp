@@ -197,11 +197,8 @@ void ws_session::handle(protocol::request&& r) {
         return;
     }
     asio::post(room_->owner().ioc(), [self = shared_from_this(), room = room_, r = std::move(r)]() {
-        std::string out;
-        room->handle(self->actor_, r, core::now_ms(), out);
-        if (!out.empty()) {
-            self->send_private_from_anywhere(std::move(out));
-        }
+        room->handle(self->actor_, r, core::now_ms(),
+                     [self](std::string out) { self->send_private_from_anywhere(std::move(out)); });
     });
 }
 
@@ -297,6 +294,14 @@ void ws_session::send_error(std::string_view id, bool has_id, protocol::errc cod
 
 void ws_session::on_room_frames() {
     kick();
+}
+
+void ws_session::on_room_rewound(std::uint64_t last_seq) {
+    if (cursor_ > last_seq + 1) {
+        resyncs.add();
+        close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later),
+                   "room reloaded: reconnect with since");
+    }
 }
 
 void ws_session::kick() {

@@ -90,6 +90,15 @@ question_book::entry* question_book::answering() {
     return nullptr;
 }
 
+std::vector<const question_book::entry*> question_book::all() const {
+    std::vector<const entry*> out;
+    out.reserve(order_.size());
+    for (const auto& id : order_) {
+        out.push_back(&by_id_.at(id));
+    }
+    return out;
+}
+
 std::vector<const question_book::entry*> question_book::visible_sorted() const {
     std::vector<const entry*> out;
     for (const auto& id : order_) {

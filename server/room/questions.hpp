@@ -39,6 +39,8 @@ class question_book {
     // The question being answered now, if any.
     entry* answering();
 
+    // Every question, in ask order (held, dismissed and merged included).
+    std::vector<const entry*> all() const;
     // Visible ones (visible, answering, answered) by votes, then time.
     std::vector<const entry*> visible_sorted() const;
     std::vector<const entry*> held() const;

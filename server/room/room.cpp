@@ -167,6 +167,14 @@ void room::on_tick(std::int64_t now, event_sink& sink) {
     }
 }
 
+void room::write_questions(protocol::json_out& j) const {
+    j.w().StartArray();
+    for (const auto* e : questions_.all()) {
+        j.value(e->q, e->q.card_id.empty() ? nullptr : deck_card(e->q.card_id));
+    }
+    j.w().EndArray();
+}
+
 void room::write_state(protocol::json_out& j, const protocol::presence& p, bool moderator, std::int64_t now) const {
     auto& w = j.w();
     w.StartObject();
