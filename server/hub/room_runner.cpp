@@ -378,10 +378,6 @@ void room_runner::handle(const room::actor& who, const protocol::request& r, std
     end_step(std::move(pr));
 }
 
-void room_runner::write_questions(protocol::json_out& j) const {
-    room_.write_questions(j);
-}
-
 void room_runner::mirror_state() noexcept {
     status_mirror_.store(static_cast<int>(room_.status()), std::memory_order_relaxed);
     ends_at_mirror_.store(room_.ends_at(), std::memory_order_relaxed);

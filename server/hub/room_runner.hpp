@@ -93,8 +93,8 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     // Replies keep the order of the requests.
     void handle(const room::actor& who, const protocol::request& r, std::int64_t now, reply_fn reply);
 
-    // Owner thread: the room's questions for the export.
-    void write_questions(protocol::json_out& j) const;
+    // Owner thread: the room's questions, for the export.
+    std::vector<room::room::question_record> question_records() const { return room_.question_records(); }
 
     store::event_log* log() const noexcept { return log_; }
 

@@ -8,6 +8,7 @@
 #include "server/auth/jwt.hpp"
 #include "server/core/clock.hpp"
 #include "server/hub/hub.hpp"
+#include "server/net/room_data_api.hpp"
 #include "server/net/router.hpp"
 #include "server/room/spec_json.hpp"
 
@@ -41,6 +42,34 @@ bool may_manage(const auth::claims& c, std::string_view room) {
     return c.role == protocol::role::admin || (c.role == protocol::role::host && auth::admits(c, room));
 }
 
+// GET /api/rooms/{id}/replay: public for rooms that admit guests, else any
+// token for the room. Returns false when `target` is not a replay.
+bool serve_replay(hub::hub& h, std::string_view target, http_request& req, respond_fn& respond) {
+    constexpr std::string_view prefix = "/api/rooms/";
+    constexpr std::string_view suffix = "/replay";
+    if (req.method() != http::verb::get || target.size() <= prefix.size() + suffix.size() ||
+        target.substr(0, prefix.size()) != prefix || target.substr(target.size() - suffix.size()) != suffix) {
+        return false;
+    }
+    const std::string_view id = target.substr(prefix.size(), target.size() - prefix.size() - suffix.size());
+    auto room = h.find(id);
+    if (!room) {
+        respond(make_error(req, http::status::not_found, "not_found", "no such room"));
+        return true;
+    }
+    if (!room->allow_guests()) {
+        std::string why;
+        auto who = bearer(h, req, why);
+        if (!who || !auth::admits(*who, id)) {
+            respond(
+                make_error(req, http::status::unauthorized, "forbidden", who ? "the token is for another room" : why));
+            return true;
+        }
+    }
+    handle_replay(h, std::move(room), std::move(req), std::move(respond));
+    return true;
+}
+
 }  // namespace
 
 void handle_api(hub::hub& h, http_request&& req, respond_fn respond) {
@@ -49,6 +78,9 @@ void handle_api(hub::hub& h, http_request&& req, respond_fn respond) {
         target = target.substr(0, q);
     }
     std::string why;
+    if (serve_replay(h, target, req, respond)) {
+        return;
+    }
     auto who = bearer(h, req, why);
     if (!who) {
         respond(make_error(req, http::status::unauthorized, "forbidden", why));
@@ -121,6 +153,10 @@ void handle_api(hub::hub& h, http_request&& req, respond_fn respond) {
         j.begin_object();
         room->write_summary_fields(j);
         respond(make_response(req, http::status::ok, std::string(j.finish()), "application/json"));
+        return;
+    }
+    if (sub == "export" && req.method() == http::verb::get) {
+        handle_export(h, std::move(room), std::move(req), std::move(respond));
         return;
     }
     if (sub == "events" && req.method() == http::verb::post) {

@@ -167,12 +167,12 @@ void room::on_tick(std::int64_t now, event_sink& sink) {
     }
 }
 
-void room::write_questions(protocol::json_out& j) const {
-    j.w().StartArray();
+std::vector<room::question_record> room::question_records() const {
+    std::vector<question_record> out;
     for (const auto* e : questions_.all()) {
-        j.value(e->q, e->q.card_id.empty() ? nullptr : deck_card(e->q.card_id));
+        out.push_back({e->q, e->author_id});
     }
-    j.w().EndArray();
+    return out;
 }
 
 void room::write_state(protocol::json_out& j, const protocol::presence& p, bool moderator, std::int64_t now) const {

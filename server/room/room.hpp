@@ -94,9 +94,13 @@ class room {
     // already written. Moderators also get `mod` (held questions, backlog).
     void write_state(protocol::json_out& j, const protocol::presence& p, bool moderator, std::int64_t now) const;
 
-    // Writes every question (held, dismissed and merged too) as an array,
-    // in ask order, for the export.
-    void write_questions(protocol::json_out& j) const;
+    // Every question (held, dismissed and merged too), in ask order, with
+    // its author's id even when anonymous: for the export.
+    struct question_record {
+        protocol::question q;
+        std::string author_id;
+    };
+    std::vector<question_record> question_records() const;
 
     // Writes the moderators' backlog estimate as an object.
     void write_backlog(protocol::json_out& j, std::int64_t now) const;

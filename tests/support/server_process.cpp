@@ -54,6 +54,13 @@ std::string tail_of_file(const std::filesystem::path& path, std::size_t max_byte
 
 }  // namespace
 
+temp_dir::temp_dir() : path_(make_temp_dir()) {}
+
+temp_dir::~temp_dir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+}
+
 std::string server_binary() {
     if (const char* env = std::getenv("LIVEROOM_SERVER_BIN"); env != nullptr && *env != '\0') {
         return env;
@@ -66,8 +73,13 @@ std::string web_root() {
 }
 
 server_process::server_process(server_options options) : options_(std::move(options)) {
-    data_dir_ = make_temp_dir();
-    stderr_path_ = data_dir_.string() + ".stderr";
+    data_dir_ = options_.data_dir.empty() ? make_temp_dir() : options_.data_dir;
+    {
+        // A unique name beside a directory we make and drop at once.
+        const auto unique = make_temp_dir();
+        std::filesystem::remove(unique);
+        stderr_path_ = unique.string() + ".stderr";
+    }
     argv_ = {server_binary(),
              "--bind",
              "127.0.0.1",
@@ -117,7 +129,9 @@ server_process::server_process(server_options options) : options_(std::move(opti
         }
         std::string message = "liveroom-server did not start: " + why + "\n" + describe();
         std::error_code ignored;
-        std::filesystem::remove_all(data_dir_, ignored);
+        if (options_.data_dir.empty()) {
+            std::filesystem::remove_all(data_dir_, ignored);
+        }
         std::filesystem::remove(stderr_path_, ignored);
         if (stdout_fd_ >= 0) {
             ::close(stdout_fd_);
@@ -213,7 +227,9 @@ server_process::~server_process() {
     }
     failure_log_add(crash + describe());
     std::error_code ignored;
-    std::filesystem::remove_all(data_dir_, ignored);
+    if (options_.data_dir.empty()) {
+        std::filesystem::remove_all(data_dir_, ignored);
+    }
     if (std::getenv("LIVEROOM_KEEP_LOGS") == nullptr) {
         std::filesystem::remove(stderr_path_, ignored);
     }

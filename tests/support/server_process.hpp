@@ -15,6 +15,19 @@
 
 namespace liveroom::test {
 
+// A fresh directory under /tmp, removed with everything in it on destruction.
+class temp_dir {
+  public:
+    temp_dir();
+    ~temp_dir();
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    const std::filesystem::path& path() const noexcept { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
+
 // The server binary under test: $LIVEROOM_SERVER_BIN if set, else the path CMake compiled in.
 std::string server_binary();
 // The repo's web/ directory (CMake compiled in).
@@ -26,6 +39,9 @@ struct server_options {
     bool demo = true;
     // Further flags, e.g. {"--ring-size", "64", "--hello-timeout-ms", "300"}.
     std::vector<std::string> extra_args;
+    // Use (and keep) this data directory instead of a fresh temporary one:
+    // restarts over the same event log.
+    std::filesystem::path data_dir;
     clock::duration start_timeout = 20s;
 };
 
