@@ -273,6 +273,9 @@ std::optional<request_body> decode_body(std::string_view type, reader& r) {
     if (type == "ping") {
         return req::ping{};
     }
+    if (type == "rank") {
+        return req::rank{};
+    }
     if (type == "card.show") {
         const Value* v = r.find("card");
         if (v == nullptr) {
@@ -559,7 +562,8 @@ bool is_moderator_request(const request_body& body) noexcept {
     return std::visit(overloaded{[](const req::hello&) { return false; }, [](const req::ask&) { return false; },
                                  [](const req::vote&) { return false; }, [](const req::comment&) { return false; },
                                  [](const req::quiz_answer&) { return false; }, [](const req::like&) { return false; },
-                                 [](const req::ping&) { return false; }, [](const auto&) { return true; }},
+                                 [](const req::ping&) { return false; }, [](const req::rank&) { return false; },
+                                 [](const auto&) { return true; }},
                       body);
 }
 
@@ -572,6 +576,7 @@ std::string_view type_name(const request_body& body) noexcept {
                           [](const req::quiz_answer&) -> std::string_view { return "quiz.answer"; },
                           [](const req::like&) -> std::string_view { return "like"; },
                           [](const req::ping&) -> std::string_view { return "ping"; },
+                          [](const req::rank&) -> std::string_view { return "rank"; },
                           [](const req::card_show&) -> std::string_view { return "card.show"; },
                           [](const req::notice_set&) -> std::string_view { return "notice.set"; },
                           [](const req::question_action& a) -> std::string_view {

@@ -38,6 +38,7 @@ struct like {
     int count = 1;
 };
 struct ping {};
+struct rank {};  // extension: the asker's place on the quiz leaderboard
 
 struct card_show {
     std::optional<std::string> deck_id;  // a deck card by id ...
@@ -110,6 +111,7 @@ using request_body = std::variant<req::hello,
                                   req::quiz_answer,
                                   req::like,
                                   req::ping,
+                                  req::rank,
                                   req::card_show,
                                   req::notice_set,
                                   req::question_action,

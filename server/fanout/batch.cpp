@@ -80,6 +80,9 @@ batch::result batch::gather(feed* fp, std::uint64_t& cursor, std::string_view ou
             ++stats_.skipped;
             continue;
         }
+        if (e.cls == frame_class::critical && e.key == mark_key) {
+            stats_.marked = true;
+        }
         ++e.h->refs;  // pinned until release()
         pinned_.push_back(e.h);
         add(e.h->f->bytes());

@@ -43,6 +43,7 @@ class batch {
     struct stats {
         std::uint64_t frames = 0;   // room frames put in the batch
         std::uint64_t skipped = 0;  // droppable/superseded frames skipped
+        bool marked = false;        // a critical frame with fanout::mark_key is in the batch
     };
 
     // Builds the next message. `cursor` is the next seq the session needs; it

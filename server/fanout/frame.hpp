@@ -13,6 +13,10 @@ enum class frame_class : std::uint8_t {
     latest,     // only the newest of its key matters: presence, quiz tallies
 };
 
+// The key of critical frames whose writing a session notes (quiz.open: a
+// quiz answer's time counts from when it reached the connection).
+inline constexpr std::uint8_t mark_key = 4;
+
 // One room event, serialized once: an immutable byte buffer shared by every
 // delivery. Allocated in one block (header + bytes) and reference counted
 // with the ring's split count (see ring.hpp); never copied.

@@ -10,6 +10,7 @@
 #include "server/core/metrics.hpp"
 #include "server/hub/hub.hpp"
 #include "server/hub/worker.hpp"
+#include "server/room/draw.hpp"
 
 namespace liveroom::hub {
 
@@ -223,7 +224,13 @@ void room_runner::replay_log() {
             auto decoded = protocol::decode_request(c.body);
             if (auto* r = std::get_if<protocol::request>(&decoded)) {
                 const room::actor a{c.actor, c.name, static_cast<protocol::role>(c.role), {}};
-                room_.apply(a, r->body, c.ts, *this);
+                room::server_inputs in;
+                if (c.type == "quiz.open") {
+                    in.seed = c.aux;
+                } else if (c.type == "quiz.answer" && !c.aux.empty()) {
+                    in.elapsed_ms = std::stoll(c.aux);
+                }
+                room_.apply(a, r->body, c.ts, *this, in);
             } else {
                 LR_ERROR("store", "room %s: command %llu is unreadable; skipped", id_.c_str(),
                          static_cast<unsigned long long>(c.n));
@@ -338,7 +345,8 @@ std::uint64_t room_runner::welcome(const room::actor& who,
     return resumed ? *since + 1 : head + 1;
 }
 
-void room_runner::handle(const room::actor& who, const protocol::request& r, std::int64_t now, reply_fn reply) {
+void room_runner::handle(
+    const room::actor& who, const protocol::request& r, std::int64_t now, reply_fn reply, room::server_inputs in) {
     requests_total.add();
     pending_reply pr;
     pr.to = std::move(reply);
@@ -357,15 +365,24 @@ void room_runner::handle(const room::actor& who, const protocol::request& r, std
         refuse(protocol::errc::rate_limited, "the room is busy saving; try again shortly");
         return;
     }
-    room::reply rep = room_.apply(who, r.body, now, *this);
+    const bool opens_quiz = std::holds_alternative<protocol::req::quiz_open>(r.body);
+    const bool answers_quiz = std::holds_alternative<protocol::req::quiz_answer>(r.body);
+    if (opens_quiz) {
+        in.seed = room::fresh_seed();  // committed by its hash now, revealed by a draw
+    }
+    if (!answers_quiz) {
+        in.elapsed_ms = -1;
+    }
+    room::reply rep = room_.apply(who, r.body, now, *this, in);
     mirror_state();
     if (!rep.ok) {
         refuse(rep.code, rep.message);
         return;
     }
-    if (log_ != nullptr) {
+    if (log_ != nullptr && !std::holds_alternative<protocol::req::rank>(r.body)) {
+        std::string aux = opens_quiz ? in.seed : answers_quiz ? std::to_string(in.elapsed_ms) : std::string();
         step().commands.push_back({next_command_++, now, "request", who.id, who.name, static_cast<int>(who.role),
-                                   std::string(protocol::type_name(r.body)), r.raw});
+                                   std::string(protocol::type_name(r.body)), r.raw, std::move(aux)});
         pr.wrote = true;
     }
     if (r.has_id) {
@@ -440,7 +457,7 @@ void room_runner::tick() {
     room_.on_tick(now, *this);  // coalesced vote changes, scheduled start
     if (log_ != nullptr && seq_ != before) {
         // The tick changed the room: replaying it rebuilds the same state.
-        step().commands.push_back({next_command_++, now, "tick", "", "", 0, "tick", ""});
+        step().commands.push_back({next_command_++, now, "tick", "", "", 0, "tick", "", ""});
     }
     mirror_state();
     const protocol::presence p = counters_.read();

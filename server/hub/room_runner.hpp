@@ -69,6 +69,8 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     fanout::ring& events() noexcept { return ring_; }
     room_counters& counters() noexcept { return counters_; }
     bool allow_guests() const noexcept { return allow_guests_; }
+    // Owner thread: a quiz is open.
+    bool quiz_open() const noexcept { return room_.quiz_open(); }
 
     // Before the workers run: rebuilds the room from the event log (replays
     // its commands through room::apply, refills the ring with its newest
@@ -91,10 +93,18 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     // Owner thread: applies a request; `reply` gets the ack or error once the
     // request is durable (nothing when it carried no id and succeeded).
     // Replies keep the order of the requests.
-    void handle(const room::actor& who, const protocol::request& r, std::int64_t now, reply_fn reply);
+    // `in` carries what the connection measured (a quiz answer's time).
+    void handle(const room::actor& who,
+                const protocol::request& r,
+                std::int64_t now,
+                reply_fn reply,
+                room::server_inputs in = {});
 
     // Owner thread: the room's questions, for the export.
     std::vector<room::room::question_record> question_records() const { return room_.question_records(); }
+    // Owner thread: copies of the quizzes (with every answer) and draws.
+    std::vector<room::quiz> quiz_records() const { return room_.quizzes().all(); }
+    std::vector<room::draw_record> draw_records() const { return room_.quizzes().draws(); }
 
     store::event_log* log() const noexcept { return log_; }
 

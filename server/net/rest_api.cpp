@@ -42,16 +42,26 @@ bool may_manage(const auth::claims& c, std::string_view room) {
     return c.role == protocol::role::admin || (c.role == protocol::role::host && auth::admits(c, room));
 }
 
-// GET /api/rooms/{id}/replay: public for rooms that admit guests, else any
-// token for the room. Returns false when `target` is not a replay.
+// GET /api/rooms/{id}/replay and /draws/{draw}: public for rooms that admit
+// guests, else any token for the room. Returns false for other targets.
 bool serve_replay(hub::hub& h, std::string_view target, http_request& req, respond_fn& respond) {
     constexpr std::string_view prefix = "/api/rooms/";
-    constexpr std::string_view suffix = "/replay";
-    if (req.method() != http::verb::get || target.size() <= prefix.size() + suffix.size() ||
-        target.substr(0, prefix.size()) != prefix || target.substr(target.size() - suffix.size()) != suffix) {
+    if (req.method() != http::verb::get || target.substr(0, prefix.size()) != prefix) {
         return false;
     }
-    const std::string_view id = target.substr(prefix.size(), target.size() - prefix.size() - suffix.size());
+    // {id}/replay or {id}/draws/{draw}
+    const std::string_view rest = target.substr(prefix.size());
+    const auto slash = rest.find('/');
+    if (slash == std::string_view::npos) {
+        return false;
+    }
+    const std::string_view id = rest.substr(0, slash);
+    const std::string_view sub = rest.substr(slash + 1);
+    constexpr std::string_view draws = "draws/";
+    const bool is_draw = sub.substr(0, draws.size()) == draws && sub.size() > draws.size();
+    if (sub != "replay" && !is_draw) {
+        return false;
+    }
     auto room = h.find(id);
     if (!room) {
         respond(make_error(req, http::status::not_found, "not_found", "no such room"));
@@ -66,7 +76,11 @@ bool serve_replay(hub::hub& h, std::string_view target, http_request& req, respo
             return true;
         }
     }
-    handle_replay(h, std::move(room), std::move(req), std::move(respond));
+    if (is_draw) {
+        handle_draw(std::move(room), std::string(sub.substr(draws.size())), std::move(req), std::move(respond));
+    } else {
+        handle_replay(h, std::move(room), std::move(req), std::move(respond));
+    }
     return true;
 }
 

@@ -105,10 +105,103 @@ void handle_replay(hub::hub& h, std::shared_ptr<hub::room_runner> room, http_req
 
 namespace {
 
+// What the export reads on the room's owner thread.
+struct room_state_copy {
+    std::vector<room::room::question_record> questions;
+    std::vector<room::quiz> quizzes;
+    std::vector<room::draw_record> draws;
+};
+
+void write_indexes(protocol::json_out& j, std::uint8_t mask) {
+    j.w().StartArray();
+    for (int i = 0; i < 8; ++i) {
+        if ((mask & (1u << i)) != 0) {
+            j.w().Int(i);
+        }
+    }
+    j.w().EndArray();
+}
+
+void write_quiz(protocol::json_out& j, const room::quiz& q) {
+    auto& w = j.w();
+    w.StartObject();
+    j.field("id", q.pub.id).field("question", q.pub.question);
+    j.key("options");
+    w.StartArray();
+    for (const auto& o : q.pub.options) {
+        w.String(o.data(), static_cast<rapidjson::SizeType>(o.size()));
+    }
+    w.EndArray();
+    j.key("correct");
+    w.StartArray();
+    for (const int c : q.correct) {
+        w.Int(c);
+    }
+    w.EndArray();
+    j.field("seconds", q.seconds).field("scoring", q.mode == protocol::req::scoring::speed ? "speed" : "accuracy");
+    j.field("opened_at", q.opened_at).field("closed_at", q.closed_at).field("seed_hash", q.pub.seed_hash);
+    if (q.draws > 0) {
+        j.field("seed", q.seed);  // revealed by its first draw; secret until then
+    }
+    j.key("counts");
+    w.StartArray();
+    for (const auto c : q.counts) {
+        w.Int64(c);
+    }
+    w.EndArray();
+    j.field("total", q.total).field("correct_count", q.correct_count);
+    j.key("answers");
+    w.StartArray();
+    for (const auto& a : q.answers) {
+        w.StartObject();
+        j.field("user", a.user).field("name", a.name);
+        j.key("choice");
+        write_indexes(j, a.choice);
+        j.field("correct", a.correct).field("elapsed_ms", a.elapsed_ms).field("points", a.points).field("at", a.at);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+}
+
+}  // namespace
+
+void write_draw(protocol::json_out& j, const room::draw_record& d) {
+    auto& w = j.w();
+    w.StartObject();
+    j.field("id", d.id);
+    if (d.quiz_id) {
+        j.field("quiz_id", *d.quiz_id);
+    } else {
+        j.null_field("quiz_id");
+    }
+    j.field("seed", d.seed).field("seed_hash", d.seed_hash).field("round", static_cast<std::int64_t>(d.round));
+    j.field("count", static_cast<std::int64_t>(d.count)).field("at", d.at);
+    j.key("eligible");
+    w.StartArray();
+    for (const auto& e : d.eligible) {
+        w.String(e.data(), static_cast<rapidjson::SizeType>(e.size()));
+    }
+    w.EndArray();
+    j.field("eligible_sha256", room::eligible_digest(d.eligible));
+    j.key("winners");
+    w.StartArray();
+    for (const auto& a : d.winners) {
+        j.value(a);
+    }
+    w.EndArray();
+    w.EndObject();
+}
+
+namespace {
+
 void write_json(protocol::json_out& j,
                 hub::room_runner& room,
-                const std::vector<room::room::question_record>& questions,
+                const room_state_copy& state,
                 const store::room_report& rep) {
+    const auto& questions = state.questions;
+    const auto& quizzes = state.quizzes;
+    const auto& draws = state.draws;
     auto& w = j.w();
     j.begin_object();
     j.key("room");
@@ -147,6 +240,15 @@ void write_json(protocol::json_out& j,
     w.EndArray();
     j.key("quizzes");
     w.StartArray();
+    for (const auto& q : quizzes) {
+        write_quiz(j, q);
+    }
+    w.EndArray();
+    j.key("draws");
+    w.StartArray();
+    for (const auto& d : draws) {
+        write_draw(j, d);
+    }
     w.EndArray();
     j.key("moderation");
     w.StartArray();
@@ -178,8 +280,9 @@ void write_json(protocol::json_out& j,
 
 // One table as CSV; nullopt for an unknown table.
 std::optional<std::string> write_csv(std::string_view table,
-                                     const std::vector<room::room::question_record>& questions,
+                                     const room_state_copy& state,
                                      const store::room_report& rep) {
+    const auto& questions = state.questions;
     csv_writer c;
     if (table == "questions") {
         for (const char* h :
@@ -204,10 +307,21 @@ std::optional<std::string> write_csv(std::string_view table,
             c.end_row();
         }
     } else if (table == "quizzes") {
-        for (const char* h : {"id", "question", "opened_at", "closed_at", "total", "correct_count"}) {
+        for (const char* h : {"id", "question", "opened_at", "closed_at", "scoring", "correct", "total",
+                              "correct_count", "seed_hash"}) {
             c.field(h);
         }
         c.end_row();
+        for (const auto& q : state.quizzes) {
+            std::string correct;
+            for (const int i : q.correct) {
+                correct += (correct.empty() ? "" : " ") + std::to_string(i);
+            }
+            c.field(q.pub.id).field(q.pub.question).field(q.opened_at).field(q.closed_at);
+            c.field(q.mode == protocol::req::scoring::speed ? "speed" : "accuracy").field(correct);
+            c.field(q.total).field(q.correct_count).field(q.pub.seed_hash);
+            c.end_row();
+        }
     } else if (table == "moderation") {
         for (const char* h : {"ts", "actor_id", "actor_name", "role", "type", "request"}) {
             c.field(h);
@@ -251,8 +365,9 @@ void handle_export(hub::hub& h, std::shared_ptr<hub::room_runner> room, http_req
     // of its own.
     boost::asio::post(room->owner().ioc(), [&h, room, req = std::move(req), respond = std::move(respond), format,
                                             table]() mutable {
+        room_state_copy state{room->question_records(), room->quiz_records(), room->draw_records()};
         std::thread([&h, room, req = std::move(req), respond = std::move(respond), format, table,
-                     questions = room->question_records()]() mutable {
+                     state = std::move(state)]() mutable {
             store::room_report rep;
             try {
                 if (auto* log = h.log()) {
@@ -265,13 +380,13 @@ void handle_export(hub::hub& h, std::shared_ptr<hub::room_runner> room, http_req
             }
             if (format == "json") {
                 protocol::json_out j;
-                write_json(j, *room, questions, rep);
+                write_json(j, *room, state, rep);
                 auto res = make_response(req, http::status::ok, std::string(j.finish()), "application/json");
                 res.set(http::field::content_disposition, "attachment; filename=\"" + room->id() + ".json\"");
                 respond(std::move(res));
                 return;
             }
-            auto csv = write_csv(table, questions, rep);
+            auto csv = write_csv(table, state, rep);
             if (!csv) {
                 respond(make_error(req, http::status::bad_request, "bad_request",
                                    "table must be questions, comments, quizzes, moderation or timeline"));
@@ -281,6 +396,23 @@ void handle_export(hub::hub& h, std::shared_ptr<hub::room_runner> room, http_req
             res.set(http::field::content_disposition, "attachment; filename=\"" + room->id() + "-" + table + ".csv\"");
             respond(std::move(res));
         }).detach();
+    });
+}
+
+void handle_draw(std::shared_ptr<hub::room_runner> room, std::string draw_id, http_request&& req, respond_fn respond) {
+    boost::asio::post(room->owner().ioc(), [room, draw_id = std::move(draw_id), req = std::move(req),
+                                            respond = std::move(respond)]() mutable {
+        for (const auto& d : room->draw_records()) {
+            if (d.id == draw_id) {
+                protocol::json_out j;
+                j.begin_object();
+                j.key("draw");
+                write_draw(j, d);
+                respond(make_response(req, http::status::ok, std::string(j.finish()), "application/json"));
+                return;
+            }
+        }
+        respond(make_error(req, http::status::not_found, "not_found", "no such draw"));
     });
 }
 

@@ -21,4 +21,8 @@ void handle_replay(hub::hub& h, std::shared_ptr<hub::room_runner> room, http_req
 // threads: a big room's export never stalls the viewers.
 void handle_export(hub::hub& h, std::shared_ptr<hub::room_runner> room, http_request&& req, respond_fn respond);
 
+// GET /api/rooms/{id}/draws/{draw}: everything needed to re-check a draw
+// (the seed, the round and the sorted eligible ids); public like replay.
+void handle_draw(std::shared_ptr<hub::room_runner> room, std::string draw_id, http_request&& req, respond_fn respond);
+
 }  // namespace liveroom::net

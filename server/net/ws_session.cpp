@@ -196,9 +196,14 @@ void ws_session::handle(protocol::request&& r) {
         }
         return;
     }
-    asio::post(room_->owner().ioc(), [self = shared_from_this(), room = room_, r = std::move(r)]() {
-        room->handle(self->actor_, r, core::now_ms(),
-                     [self](std::string out) { self->send_private_from_anywhere(std::move(out)); });
+    room::server_inputs in;
+    if (std::holds_alternative<protocol::req::quiz_answer>(r.body) && quiz_open_at_ != 0) {
+        in.elapsed_ms = core::now_ms() - quiz_open_at_;  // from when the quiz reached this connection
+    }
+    asio::post(room_->owner().ioc(), [self = shared_from_this(), room = room_, r = std::move(r), in]() {
+        room->handle(
+            self->actor_, r, core::now_ms(),
+            [self](std::string out) { self->send_private_from_anywhere(std::move(out)); }, in);
     });
 }
 
@@ -248,13 +253,18 @@ void ws_session::handle_hello(protocol::req::hello&& h, std::string id, bool has
     asio::post(room->owner().ioc(), [self = shared_from_this(), room, since = h.since, now]() mutable {
         std::string welcome;
         const std::uint64_t cursor = room->welcome(self->actor_, self, since, now, welcome);
-        asio::post(self->worker_.ioc(), [self, room = std::move(room), welcome = std::move(welcome), cursor]() mutable {
-            self->on_joined(std::move(room), std::move(welcome), cursor);
-        });
+        const bool quiz_open = room->quiz_open();
+        asio::post(self->worker_.ioc(),
+                   [self, room = std::move(room), welcome = std::move(welcome), cursor, quiz_open]() mutable {
+                       self->on_joined(std::move(room), std::move(welcome), cursor, quiz_open);
+                   });
     });
 }
 
-void ws_session::on_joined(std::shared_ptr<hub::room_runner> room, std::string welcome, std::uint64_t cursor) {
+void ws_session::on_joined(std::shared_ptr<hub::room_runner> room,
+                           std::string welcome,
+                           std::uint64_t cursor,
+                           bool quiz_open) {
     joining_ = false;
     if (closing_) {
         return;
@@ -264,6 +274,7 @@ void ws_session::on_joined(std::shared_ptr<hub::room_runner> room, std::string w
     room_->counters().joined();
     local_ = &worker_.subscribe(*room_, *this);
     cursor_ = cursor;
+    quiz_mark_pending_ = quiz_open;
     send_private(welcome);
     auto early = std::move(early_);
     early_.clear();
@@ -331,6 +342,8 @@ void ws_session::kick() {
         return;
     }
     writing_ = true;
+    write_marks_quiz_ = quiz_mark_pending_ || batch_.last().marked;
+    quiz_mark_pending_ = false;
     ws_.text(true);
     ws_.async_write(batch_.buffers(), bound(beast::bind_front_handler(&ws_session::on_write, shared_from_this())));
 }
@@ -345,6 +358,9 @@ void ws_session::on_write(beast::error_code ec, std::size_t bytes) {
         close_after_ = false;
         leave_room();
         return;
+    }
+    if (write_marks_quiz_) {
+        quiz_open_at_ = core::now_ms();
     }
     frames_sent.add();
     bytes_sent.add(static_cast<std::int64_t>(bytes));

@@ -59,7 +59,7 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
     void on_hello_timeout(boost::beast::error_code ec);
     void handle(protocol::request&& r);
     void handle_hello(protocol::req::hello&& h, std::string id, bool has_id);
-    void on_joined(std::shared_ptr<hub::room_runner> room, std::string welcome, std::uint64_t cursor);
+    void on_joined(std::shared_ptr<hub::room_runner> room, std::string welcome, std::uint64_t cursor, bool quiz_open);
     void send_private(std::string_view msg);
     void send_error(std::string_view id, bool has_id, protocol::errc code, std::string_view message);
     void kick();
@@ -94,6 +94,11 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
     std::uint16_t close_code_ = 1000;
     std::string close_reason_;
     bool registered_ = false;
+    // When a quiz.open (or a welcome showing an open quiz) was last written
+    // to this connection: a quiz answer's time counts from there.
+    std::int64_t quiz_open_at_ = 0;
+    bool quiz_mark_pending_ = false;  // the next write carries the welcome's open quiz
+    bool write_marks_quiz_ = false;   // the write in flight carries a quiz.open
 
   public:
     std::size_t registry_index = 0;

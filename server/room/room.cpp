@@ -4,6 +4,8 @@
 #include <charconv>
 #include <variant>
 
+#include "server/room/draw.hpp"
+
 namespace liveroom::room {
 
 using protocol::errc;
@@ -43,7 +45,8 @@ room::room(room_spec spec) : spec_(std::move(spec)), ends_at_(spec_.ends_at) {
     }
 }
 
-reply room::apply(const actor& who, const protocol::request_body& body, std::int64_t now, event_sink& sink) {
+reply room::apply(
+    const actor& who, const protocol::request_body& body, std::int64_t now, event_sink& sink, const server_inputs& in) {
     if (protocol::is_moderator_request(body) && !protocol::can_moderate(who.role)) {
         return refuse(errc::forbidden, "only moderators and hosts may do that");
     }
@@ -59,6 +62,11 @@ reply room::apply(const actor& who, const protocol::request_body& body, std::int
                           [&](const req::question_action& r) { return question_action(who, r, now, sink); },
                           [&](const req::question_merge& r) { return merge(r, sink); },
                           [&](const req::room_mode& r) { return set_mode(r, sink); },
+                          [&](const req::quiz_open& r) { return open_quiz(r, in, now, sink); },
+                          [&](const req::quiz_close& r) { return close_quiz(r, now, sink); },
+                          [&](const req::quiz_answer& r) { return answer_quiz(who, r, in, now, sink); },
+                          [&](const req::draw& r) { return draw(r, now, sink); },
+                          [&](const req::rank&) { return rank(who); },
                           [&](const auto&) { return refuse(errc::bad_request, "this request is not supported yet"); },
                       },
                       body);
@@ -160,6 +168,13 @@ void room::on_tick(std::int64_t now, event_sink& sink) {
     if (status_ == protocol::room_status::scheduled && spec_.starts_at != 0 && now >= spec_.starts_at) {
         start("started", sink);
     }
+    if (quiz* q = quizzes_.current()) {
+        if (q->pub.closes_at && now >= *q->pub.closes_at) {
+            finish_quiz(*q, now, sink);  // at the limit, by server time
+        } else if (q->tally_dirty) {
+            emit_tally(*q, sink);  // coalesced: at most once per tick
+        }
+    }
     for (const auto& id : questions_.take_dirty()) {
         if (const auto* e = questions_.find(id); e != nullptr && e->q.status != protocol::question_status::held) {
             emit_question(*e, sink);
@@ -207,7 +222,36 @@ void room::write_state(protocol::json_out& j, const protocol::presence& p, bool 
         j.value(c);
     }
     w.EndArray();
-    j.null_field("quiz");
+    j.key("quiz");
+    if (const quiz* q = const_cast<quiz_book&>(quizzes_).current()) {
+        j.value(q->pub);
+    } else {
+        w.Null();
+    }
+    // Extensions: the last reveal and the leaderboard, for late joiners.
+    j.key("quiz_result");
+    const quiz* last = nullptr;
+    for (const auto& q : quizzes_.all()) {
+        if (!q.open()) {
+            last = &q;
+        }
+    }
+    if (last != nullptr) {
+        w.StartObject();
+        write_quiz_close(j, *last);
+        j.field("question", last->pub.question);
+        j.key("options");
+        w.StartArray();
+        for (const auto& o : last->pub.options) {
+            j.w().String(o.data(), static_cast<rapidjson::SizeType>(o.size()));
+        }
+        w.EndArray();
+        w.EndObject();
+    } else {
+        w.Null();
+    }
+    j.key("leaderboard");
+    write_leaderboard(j);
     j.key("presence");
     w.StartObject();
     j.field("online", p.online).field("peak", p.peak).field("views", p.views).field("likes", p.likes);
@@ -451,6 +495,193 @@ reply room::merge(const req::question_merge& r, event_sink& sink) {
     emit_question(*into, sink);
     emit_mod_question(*into, sink);
     return {};
+}
+
+reply room::open_quiz(const req::quiz_open& r, const server_inputs& in, std::int64_t now, event_sink& sink) {
+    if (status_ == protocol::room_status::ended) {
+        return refuse(errc::closed, "the room has ended");
+    }
+    if (quizzes_.current() != nullptr) {
+        return refuse(errc::duplicate, "a quiz is open: close it first");
+    }
+    for (const int c : r.correct) {
+        if (c < 0 || static_cast<std::size_t>(c) >= r.options.size()) {
+            return refuse(errc::bad_request, "field 'correct' must index the options");
+        }
+    }
+    if (in.seed.size() != 64) {
+        return refuse(errc::bad_request, "no seed for the draw");  // the runner supplies one
+    }
+    quiz& q = quizzes_.open(make_id('z', next_id_++), r, in.seed, now);
+    sink.emit("quiz.open", fanout::frame_class::critical, quiz_open_key, [&](protocol::json_out& j) {
+        j.key("quiz");
+        j.value(q.pub);
+    });
+    reply out;
+    out.ack_fields = [id = q.pub.id](protocol::json_out& j) { j.field("quiz", id); };
+    return out;
+}
+
+reply room::close_quiz(const req::quiz_close& r, std::int64_t now, event_sink& sink) {
+    quiz* q = quizzes_.find(r.quiz);
+    if (q == nullptr) {
+        return refuse(errc::not_found, "no such quiz");
+    }
+    if (!q->open()) {
+        return refuse(errc::closed, "the quiz is closed already");
+    }
+    finish_quiz(*q, now, sink);
+    return {};
+}
+
+reply room::answer_quiz(
+    const actor& who, const req::quiz_answer& r, const server_inputs& in, std::int64_t now, event_sink& sink) {
+    (void)sink;
+    quiz* q = quizzes_.find(r.quiz);
+    if (q == nullptr) {
+        return refuse(errc::not_found, "no such quiz");
+    }
+    if (!q->open() || (q->pub.closes_at && now >= *q->pub.closes_at)) {
+        return refuse(errc::closed, "the quiz is closed");  // judged by server time
+    }
+    switch (quizzes_.answer(*q, {who.id, who.name}, r.choice, r.as_list, in.elapsed_ms, now)) {
+        case quiz_book::verdict::duplicate:
+            return refuse(errc::duplicate, "you have answered this quiz");
+        case quiz_book::verdict::bad_choice:
+            return refuse(errc::bad_request,
+                          q->pub.multi ? "choose a list of distinct options" : "choose one option by its index");
+        case quiz_book::verdict::ok:
+            break;
+    }
+    reply out;
+    out.ack_fields = [id = q->pub.id](protocol::json_out& j) { j.field("quiz", id); };
+    return out;
+}
+
+void room::emit_tally(const quiz& q, event_sink& sink) {
+    const_cast<quiz&>(q).tally_dirty = false;
+    sink.emit("quiz.tally", fanout::frame_class::latest, tally_key, [&](protocol::json_out& j) {
+        j.field("id", q.pub.id);
+        j.key("counts");
+        j.w().StartArray();
+        for (const auto c : q.counts) {
+            j.w().Int64(c);
+        }
+        j.w().EndArray();
+        j.field("total", q.total);
+    });
+}
+
+void room::write_quiz_close(protocol::json_out& j, const quiz& q) const {
+    auto& w = j.w();
+    j.field("id", q.pub.id);
+    j.key("correct");
+    w.StartArray();
+    for (const int c : q.correct) {
+        w.Int(c);
+    }
+    w.EndArray();
+    j.key("counts");
+    w.StartArray();
+    for (const auto c : q.counts) {
+        w.Int64(c);
+    }
+    w.EndArray();
+    j.field("total", q.total).field("correct_count", q.correct_count);
+}
+
+void room::finish_quiz(quiz& q, std::int64_t now, event_sink& sink) {
+    quizzes_.close(q, now);
+    q.tally_dirty = false;
+    sink.emit("quiz.close", fanout::frame_class::critical, 0, [&](protocol::json_out& j) { write_quiz_close(j, q); });
+    sink.emit("leaderboard", fanout::frame_class::latest, leaderboard_key, [&](protocol::json_out& j) {
+        j.field("quiz", q.pub.id);
+        j.key("top");
+        write_leaderboard(j);
+    });
+}
+
+void room::write_leaderboard(protocol::json_out& j) const {
+    auto& w = j.w();
+    w.StartArray();
+    const auto& ranking = quizzes_.ranking();
+    for (std::size_t i = 0; i < ranking.size() && i < leaderboard_size; ++i) {
+        w.StartObject();
+        j.field("rank", static_cast<std::int64_t>(i + 1)).field("id", ranking[i].user).field("name", ranking[i].name);
+        j.field("score", ranking[i].score).field("right", ranking[i].right);
+        w.EndObject();
+    }
+    w.EndArray();
+}
+
+reply room::draw(const req::draw& r, std::int64_t now, event_sink& sink) {
+    const quiz* q = nullptr;
+    if (r.quiz) {
+        q = quizzes_.find(*r.quiz);
+        if (q == nullptr) {
+            return refuse(errc::not_found, "no such quiz");
+        }
+        if (q->open()) {
+            return refuse(errc::bad_request, "close the quiz before drawing its winners");
+        }
+    } else if (quizzes_.all().empty()) {
+        return refuse(errc::not_found, "no quiz has run in this room");
+    } else if (quizzes_.current() != nullptr) {
+        return refuse(errc::bad_request, "close the open quiz before drawing");
+    }
+    const draw_record& d = quizzes_.draw(make_id('d', next_id_++), q, static_cast<std::size_t>(r.count), now);
+    sink.emit("draw.result", fanout::frame_class::critical, 0, [&](protocol::json_out& j) {
+        auto& w = j.w();
+        j.field("id", d.id);
+        if (d.quiz_id) {
+            j.field("quiz_id", *d.quiz_id);
+        } else {
+            j.null_field("quiz_id");
+        }
+        j.key("winners");
+        w.StartArray();
+        for (const auto& a : d.winners) {
+            j.value(a);
+        }
+        w.EndArray();
+        j.field("seed_hash", d.seed_hash).field("seed", d.seed);
+        // Extensions, for the verify link: the round, how many were eligible
+        // and the SHA-256 of their sorted ids joined by '\n' (the list
+        // itself is at GET /api/rooms/{room}/draws/{id}).
+        j.field("round", static_cast<std::int64_t>(d.round)).field("count", static_cast<std::int64_t>(d.count));
+        j.field("eligible_count", static_cast<std::int64_t>(d.eligible.size()));
+        j.field("eligible_sha256", eligible_digest(d.eligible));
+    });
+    reply out;
+    out.ack_fields = [id = d.id](protocol::json_out& j) { j.field("draw", id); };
+    return out;
+}
+
+reply room::rank(const actor& who) const {
+    const std::size_t place = quizzes_.rank_of(who.id);
+    std::int64_t score = 0;
+    std::int64_t right = 0;
+    if (place != 0) {
+        score = quizzes_.ranking()[place - 1].score;
+        right = quizzes_.ranking()[place - 1].right;
+    }
+    reply out;
+    out.ack_fields = [place, score, right, of = quizzes_.ranking().size()](protocol::json_out& j) {
+        j.field("rank", static_cast<std::int64_t>(place)).field("score", score).field("right", right);
+        j.field("of", static_cast<std::int64_t>(of));
+    };
+    return out;
+}
+
+std::string eligible_digest(const std::vector<std::string>& sorted_ids) {
+    std::string joined;
+    for (std::size_t i = 0; i < sorted_ids.size(); ++i) {
+        if (i != 0) {
+            joined.push_back('\n');
+        }
+        joined.append(sorted_ids[i]);
+    }
+    return sha256_hex(joined);
 }
 
 }  // namespace liveroom::room

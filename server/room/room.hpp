@@ -12,6 +12,7 @@
 #include "protocol/model.hpp"
 #include "server/fanout/frame.hpp"
 #include "server/room/questions.hpp"
+#include "server/room/quizzes.hpp"
 
 namespace liveroom::room {
 
@@ -55,6 +56,18 @@ class event_sink {
 
 // Keys of `latest` frames (only the newest of a key matters to a slow viewer).
 inline constexpr std::uint8_t presence_key = 1;
+inline constexpr std::uint8_t tally_key = 2;
+inline constexpr std::uint8_t leaderboard_key = 3;
+// The key of `quiz.open` frames (critical): a connection notes when one was
+// written to it, to time its viewer's answer from there.
+inline constexpr std::uint8_t quiz_open_key = fanout::mark_key;
+
+// Inputs of a request that come from the server, not the client. They are
+// recorded with the command, so a replay applies it identically.
+struct server_inputs {
+    std::string seed;              // quiz.open: 32 fresh random bytes, hex
+    std::int64_t elapsed_ms = -1;  // quiz.answer: since quiz.open reached the connection (-1: unknown)
+};
 
 // Counters a room keeps on its owner thread (the ones updated from any
 // thread live in hub::room_counters).
@@ -76,6 +89,10 @@ struct reply {
     std::function<void(protocol::json_out&)> ack_fields;  // may be empty
 };
 
+// SHA-256 (hex) of sorted user ids joined by '\n': how a draw's published
+// eligible list is checked against its result.
+std::string eligible_digest(const std::vector<std::string>& sorted_ids);
+
 // The live room's state and rules. Pure: no I/O, no threads; time is an
 // argument. Owned and driven by one thread (hub/room_runner).
 class room {
@@ -88,7 +105,11 @@ class room {
     std::int64_t ends_at() const noexcept { return ends_at_; }
 
     // Applies a non-hello request from `who` at time `now`.
-    reply apply(const actor& who, const protocol::request_body& body, std::int64_t now, event_sink& sink);
+    reply apply(const actor& who,
+                const protocol::request_body& body,
+                std::int64_t now,
+                event_sink& sink,
+                const server_inputs& in = {});
 
     // Writes the welcome's `state` object (snapshot) as the value of a key
     // already written. Moderators also get `mod` (held questions, backlog).
@@ -106,6 +127,8 @@ class room {
     void write_backlog(protocol::json_out& j, std::int64_t now) const;
 
     const room_stats& stats() const noexcept { return stats_; }
+    const quiz_book& quizzes() const noexcept { return quizzes_; }
+    bool quiz_open() const noexcept { return const_cast<quiz_book&>(quizzes_).current() != nullptr; }
     const question_book& questions() const noexcept { return questions_; }
 
     // Starts the room if it is scheduled and its start time has come, and
@@ -128,6 +151,20 @@ class room {
                           event_sink& sink);
     reply merge(const protocol::req::question_merge& r, event_sink& sink);
     reply set_mode(const protocol::req::room_mode& r, event_sink& sink);
+    reply open_quiz(const protocol::req::quiz_open& r, const server_inputs& in, std::int64_t now, event_sink& sink);
+    reply close_quiz(const protocol::req::quiz_close& r, std::int64_t now, event_sink& sink);
+    reply answer_quiz(const actor& who,
+                      const protocol::req::quiz_answer& r,
+                      const server_inputs& in,
+                      std::int64_t now,
+                      event_sink& sink);
+    reply draw(const protocol::req::draw& r, std::int64_t now, event_sink& sink);
+    reply rank(const actor& who) const;
+    void finish_quiz(quiz& q, std::int64_t now, event_sink& sink);
+    void emit_tally(const quiz& q, event_sink& sink);
+    void write_leaderboard(protocol::json_out& j) const;
+    void write_quiz_close(protocol::json_out& j, const quiz& q) const;
+    static constexpr std::size_t leaderboard_size = 10;
     void write_mode(protocol::json_out& j) const;
     void emit_question(const question_book::entry& e, event_sink& sink);
     void emit_mod_question(const question_book::entry& e, event_sink& sink);
@@ -142,6 +179,7 @@ class room {
     std::size_t max_recent_comments_ = 50;
     std::uint64_t next_id_ = 1;
     question_book questions_;
+    quiz_book quizzes_;
     room_stats stats_;
     bool hold_questions_ = false;
     struct mode {

@@ -58,7 +58,7 @@ event_log::event_log(const std::filesystem::path& dir, durability d, std::int64_
         w.exec(sql.c_str());
     }
     insert_command_ = std::make_unique<stmt>(
-        w, "INSERT INTO commands(room, n, ts, kind, actor, name, role, type, body) VALUES (?,?,?,?,?,?,?,?,?)");
+        w, "INSERT INTO commands(room, n, ts, kind, actor, name, role, type, body, aux) VALUES (?,?,?,?,?,?,?,?,?,?)");
     insert_event_ =
         std::make_unique<stmt>(w, "INSERT INTO events(room, seq, ts, type, cls, key, body) VALUES (?,?,?,?,?,?,?)");
     insert_room_ = std::make_unique<stmt>(w, "INSERT INTO rooms(id, spec, created_at) VALUES (?,?,?)");
@@ -250,7 +250,7 @@ bool event_log::write_batch(const batch& b) {
     for (const auto& c : b.commands) {
         auto& s = *insert_command_;
         s.bind(1, b.room).bind(2, static_cast<std::int64_t>(c.n)).bind(3, c.ts).bind(4, c.kind).bind(5, c.actor);
-        s.bind(6, c.name).bind(7, c.role).bind(8, c.type).bind(9, c.body);
+        s.bind(6, c.name).bind(7, c.role).bind(8, c.type).bind(9, c.body).bind(10, c.aux);
         if ((rc = s.run()) != SQLITE_OK) {
             break;
         }
@@ -317,7 +317,7 @@ std::vector<stored_room> event_log::rooms() const {
 
 void event_log::read_commands(std::string_view room, const std::function<void(const command_rec&)>& fn) const {
     auto d = reader();
-    stmt s(*d, "SELECT n, ts, kind, actor, name, role, type, body FROM commands WHERE room = ? ORDER BY n");
+    stmt s(*d, "SELECT n, ts, kind, actor, name, role, type, body, aux FROM commands WHERE room = ? ORDER BY n");
     s.bind(1, room);
     command_rec c;
     while (s.step()) {
@@ -329,6 +329,7 @@ void event_log::read_commands(std::string_view room, const std::function<void(co
         c.role = static_cast<int>(s.col_int(5));
         c.type.assign(s.col_text(6));
         c.body.assign(s.col_text(7));
+        c.aux.assign(s.col_text(8));
         fn(c);
     }
 }

@@ -36,6 +36,7 @@ struct command_rec {
     int role = 0;
     std::string type;  // request type
     std::string body;  // request JSON as received ("" for a tick)
+    std::string aux;   // server inputs (room::server_inputs), "" when none
 };
 
 // One room event, exactly as sent to viewers.

@@ -26,6 +26,7 @@ CREATE TABLE commands(
   role INTEGER NOT NULL,
   type TEXT NOT NULL,          -- the request's type, e.g. question.answer
   body TEXT NOT NULL,          -- the request as received (JSON)
+  aux TEXT NOT NULL,           -- server inputs: a quiz's seed, an answer's elapsed ms
   PRIMARY KEY(room, n)
 ) WITHOUT ROWID;
 CREATE TABLE events(

@@ -49,6 +49,9 @@ std::string json::type() const {
 
 const rapidjson::Value* json::find(std::string_view path) const noexcept {
     const rapidjson::Value* cur = value_;
+    if (path.empty()) {
+        return cur;  // the value itself (e.g. an item of an array)
+    }
     while (cur != nullptr) {
         auto dot = path.find('.');
         std::string_view name = path.substr(0, dot);
