@@ -7,6 +7,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "protocol/text.hpp"
+
 namespace liveroom::auth {
 
 namespace {
@@ -141,7 +143,8 @@ verified verify(std::string_view token, std::string_view secret, std::int64_t no
         return out;
     }
     auto alg = h.FindMember("alg");
-    if (alg == h.MemberEnd() || !alg->value.IsString() || std::string_view(alg->value.GetString()) != "HS256") {
+    if (alg == h.MemberEnd() || !alg->value.IsString() ||
+        std::string_view(alg->value.GetString(), alg->value.GetStringLength()) != "HS256") {  // "HS256\u0000x" too
         out.error = verify_error::bad_alg;  // "none", RS256 (key confusion), anything else
         return out;
     }
@@ -165,8 +168,13 @@ verified verify(std::string_view token, std::string_view secret, std::int64_t no
     const auto* room = str("room");
     const auto* name = str("name");
     auto exp = p.FindMember("exp");
+    // The parser lets a lone surrogate escape ("\udc00") through as invalid UTF-8.
+    auto utf8 = [](const rapidjson::Value* v) {
+        return v == nullptr || protocol::valid_utf8(std::string_view(v->GetString(), v->GetStringLength()));
+    };
     if (sub == nullptr || role == nullptr || room == nullptr || exp == p.MemberEnd() || !exp->value.IsInt64() ||
-        sub->GetStringLength() == 0 || sub->GetStringLength() > 64 || room->GetStringLength() == 0) {
+        sub->GetStringLength() == 0 || sub->GetStringLength() > 64 || room->GetStringLength() == 0 || !utf8(sub) ||
+        !utf8(room) || !utf8(name)) {
         out.error = verify_error::bad_claims;
         return out;
     }
@@ -175,7 +183,7 @@ verified verify(std::string_view token, std::string_view secret, std::int64_t no
         out.error = verify_error::bad_claims;
         return out;
     }
-    if (exp->value.GetInt64() + skew_s < now_s) {
+    if (exp->value.GetInt64() < now_s - skew_s) {  // not exp + skew: exp may be INT64_MAX
         out.error = verify_error::expired;
         return out;
     }
