@@ -118,8 +118,11 @@ std::string sign(const claims& c, std::string_view secret) {
     w.Key("exp");
     w.Int64(c.exp);
     w.EndObject();
-    std::string signing_input = base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." +
-                                base64url_encode(std::string_view(buf.GetString(), buf.GetSize()));
+    return sign_raw(R"({"alg":"HS256","typ":"JWT"})", std::string_view(buf.GetString(), buf.GetSize()), secret);
+}
+
+std::string sign_raw(std::string_view header_json, std::string_view payload_json, std::string_view secret) {
+    std::string signing_input = base64url_encode(header_json) + "." + base64url_encode(payload_json);
     const std::string mac = hmac_sha256(secret, signing_input);
     return signing_input + "." + base64url_encode(mac);
 }

@@ -11,24 +11,16 @@
 #include "protocol/decode.hpp"
 #include "protocol/text.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
+#include "tests/fuzz/text_properties.hpp"
 
 namespace {
 
 using namespace liveroom::protocol;
 
-// Cleaned user text: valid UTF-8, at most `max` code points, no C0 controls
-// (except '\n' where newlines are kept), not starting or ending with a space.
+// Cleaned user text within its limit of `max` code points.
 void check_text(std::string_view s, std::size_t max, bool newlines_allowed) {
-    LR_FUZZ_CHECK(valid_utf8(s));
+    liveroom::fuzz::check_cleaned_text(s, newlines_allowed);
     LR_FUZZ_CHECK(code_points(s) <= max);
-    for (const char c : s) {
-        const auto b = static_cast<unsigned char>(c);
-        LR_FUZZ_CHECK(b >= 0x20 || (newlines_allowed && c == '\n'));
-        LR_FUZZ_CHECK(b != 0x7F);
-    }
-    if (!s.empty()) {
-        LR_FUZZ_CHECK(s.front() != ' ' && s.back() != ' ');
-    }
 }
 
 // Ids are echoed to clients and other members: valid UTF-8, no controls.
