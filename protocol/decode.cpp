@@ -13,6 +13,12 @@ namespace {
 
 using rapidjson::Value;
 
+// A string value's bytes, embedded NULs included: GetString() alone would
+// stop at the first NUL, so "speed\u0000x" would read as "speed".
+std::string_view view(const Value& v) noexcept {
+    return std::string_view(v.GetString(), v.GetStringLength());
+}
+
 // Reads fields off one JSON object, remembering the first problem.
 class reader {
   public:
@@ -89,6 +95,10 @@ class reader {
                 fail(errc::bad_request, std::string("field '") + name + "' has control characters");
                 return std::nullopt;
             }
+        }
+        if (!valid_utf8(s)) {  // a lone surrogate escape such as "\udc00" passes the parser
+            fail(errc::bad_request, std::string("field '") + name + "' is not valid UTF-8");
+            return std::nullopt;
         }
         return std::string(s);
     }
@@ -368,9 +378,9 @@ std::optional<request_body> decode_body(std::string_view type, reader& r) {
         }
         auto scoring = r.find("scoring");
         if (scoring != nullptr) {
-            if (scoring->IsString() && std::string_view(scoring->GetString()) == "accuracy") {
+            if (scoring->IsString() && view(*scoring) == "accuracy") {
                 q.mode = req::scoring::accuracy;
-            } else if (scoring->IsString() && std::string_view(scoring->GetString()) == "speed") {
+            } else if (scoring->IsString() && view(*scoring) == "speed") {
                 q.mode = req::scoring::speed;
             } else {
                 r.fail(errc::bad_request, "field 'scoring' must be 'accuracy' or 'speed'");
@@ -448,7 +458,7 @@ std::optional<request_body> decode_body(std::string_view type, reader& r) {
                     auto act = w.FindMember("action");
                     word = it == w.MemberEnd() ? nullptr : &it->value;
                     if (act != w.MemberEnd()) {
-                        std::string_view a = act->value.IsString() ? act->value.GetString() : "";
+                        std::string_view a = act->value.IsString() ? view(act->value) : std::string_view{};
                         if (a == "block") {
                             bw.action = req::word_action::block;
                         } else if (a == "mask") {
@@ -525,8 +535,8 @@ decode_result decode_request(std::string_view frame, const text_limits& limits) 
     }
     request out;
     if (auto id = doc.FindMember("id"); id != doc.MemberEnd()) {
-        if (!id->value.IsString() || id->value.GetStringLength() > limits.id) {
-            err.message = "field 'id' must be a string of at most " + std::to_string(limits.id) + " bytes";
+        if (!id->value.IsString() || id->value.GetStringLength() > limits.id || !valid_utf8(view(id->value))) {
+            err.message = "field 'id' must be a UTF-8 string of at most " + std::to_string(limits.id) + " bytes";
             return err;
         }
         out.id.assign(id->value.GetString(), id->value.GetStringLength());
@@ -556,6 +566,9 @@ template <class... Ts>
 struct overloaded : Ts... {
     using Ts::operator()...;
 };
+// Spelled out for clang 14, which lacks aggregate deduction (P1816).
+template <class... Ts>
+overloaded(Ts...) -> overloaded<Ts...>;
 }  // namespace
 
 bool is_moderator_request(const request_body& body) noexcept {

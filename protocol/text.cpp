@@ -154,7 +154,7 @@ std::string clean_name(std::string_view s, std::size_t max_code_points) {
         if ((static_cast<unsigned char>(name[i]) & 0xC0) != 0x80) {
             if (cps == max_code_points) {
                 name.resize(i);
-                break;
+                return clean_text(name);  // the cut may leave white space at the end
             }
             ++cps;
         }

@@ -7,6 +7,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "protocol/text.hpp"
+
 namespace liveroom::auth {
 
 namespace {
@@ -116,8 +118,11 @@ std::string sign(const claims& c, std::string_view secret) {
     w.Key("exp");
     w.Int64(c.exp);
     w.EndObject();
-    std::string signing_input = base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." +
-                                base64url_encode(std::string_view(buf.GetString(), buf.GetSize()));
+    return sign_raw(R"({"alg":"HS256","typ":"JWT"})", std::string_view(buf.GetString(), buf.GetSize()), secret);
+}
+
+std::string sign_raw(std::string_view header_json, std::string_view payload_json, std::string_view secret) {
+    std::string signing_input = base64url_encode(header_json) + "." + base64url_encode(payload_json);
     const std::string mac = hmac_sha256(secret, signing_input);
     return signing_input + "." + base64url_encode(mac);
 }
@@ -141,7 +146,8 @@ verified verify(std::string_view token, std::string_view secret, std::int64_t no
         return out;
     }
     auto alg = h.FindMember("alg");
-    if (alg == h.MemberEnd() || !alg->value.IsString() || std::string_view(alg->value.GetString()) != "HS256") {
+    if (alg == h.MemberEnd() || !alg->value.IsString() ||
+        std::string_view(alg->value.GetString(), alg->value.GetStringLength()) != "HS256") {  // "HS256\u0000x" too
         out.error = verify_error::bad_alg;  // "none", RS256 (key confusion), anything else
         return out;
     }
@@ -165,8 +171,13 @@ verified verify(std::string_view token, std::string_view secret, std::int64_t no
     const auto* room = str("room");
     const auto* name = str("name");
     auto exp = p.FindMember("exp");
+    // The parser lets a lone surrogate escape ("\udc00") through as invalid UTF-8.
+    auto utf8 = [](const rapidjson::Value* v) {
+        return v == nullptr || protocol::valid_utf8(std::string_view(v->GetString(), v->GetStringLength()));
+    };
     if (sub == nullptr || role == nullptr || room == nullptr || exp == p.MemberEnd() || !exp->value.IsInt64() ||
-        sub->GetStringLength() == 0 || sub->GetStringLength() > 64 || room->GetStringLength() == 0) {
+        sub->GetStringLength() == 0 || sub->GetStringLength() > 64 || room->GetStringLength() == 0 || !utf8(sub) ||
+        !utf8(room) || !utf8(name)) {
         out.error = verify_error::bad_claims;
         return out;
     }
@@ -175,7 +186,7 @@ verified verify(std::string_view token, std::string_view secret, std::int64_t no
         out.error = verify_error::bad_claims;
         return out;
     }
-    if (exp->value.GetInt64() + skew_s < now_s) {
+    if (exp->value.GetInt64() < now_s - skew_s) {  // not exp + skew: exp may be INT64_MAX
         out.error = verify_error::expired;
         return out;
     }

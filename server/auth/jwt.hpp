@@ -24,6 +24,11 @@ std::string_view to_string(verify_error e) noexcept;
 // Signs HS256 (HMAC-SHA-256 through OpenSSL).
 std::string sign(const claims& c, std::string_view secret);
 
+// header.payload.signature over hand-written header and payload JSON, signed
+// HS256 whatever the header says: sign() with the standard header, and the
+// way tests and the fuzz target reach the checks behind the signature.
+std::string sign_raw(std::string_view header_json, std::string_view payload_json, std::string_view secret);
+
 // Verifies signature (constant-time compare), alg == HS256 exactly, exp
 // against `now_s` allowing `skew_s` seconds, and the claim types.
 struct verified {

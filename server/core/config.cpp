@@ -6,6 +6,8 @@
 #include <functional>
 #include <string_view>
 
+#include "server/core/origin.hpp"
+
 namespace liveroom::core {
 
 namespace {
@@ -48,6 +50,34 @@ std::optional<std::string> parse_int(std::string_view v, Int lo, Int hi, Int& ou
             },                                                                                \
             [](const config& c) { return c.FIELD.empty() ? std::string("(none)") : c.FIELD; } \
     }
+
+// "https://a.example, http://b.example:8080" → canonical origins; an empty
+// value clears the list.
+std::optional<std::string> parse_origin_list(std::string_view v, std::vector<std::string>& out) {
+    std::vector<std::string> list;
+    while (!v.empty()) {
+        const auto comma = v.find(',');
+        std::string_view item = v.substr(0, comma);
+        v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+        while (!item.empty() && item.front() == ' ') {
+            item.remove_prefix(1);
+        }
+        while (!item.empty() && item.back() == ' ') {
+            item.remove_suffix(1);
+        }
+        if (item.empty()) {
+            continue;
+        }
+        const auto o = parse_origin(item);
+        if (!o) {
+            return "--allowed-origins: '" + std::string(item) +
+                   "' is not an origin (http:// or https://, a host, an optional :port, nothing after)";
+        }
+        list.push_back(o->text());
+    }
+    out = std::move(list);
+    return std::nullopt;
+}
 
 const std::vector<option>& table() {
     static const std::vector<option> t = {
@@ -100,6 +130,18 @@ const std::vector<option>& table() {
                       "global WebSocket connection cap"),
         LR_INT_OPTION("snapshot-comments", "LIVEROOM_SNAPSHOT_COMMENTS", snapshot_comments, std::size_t, 0, 1000,
                       "0-1000", "recent comments in a welcome snapshot"),
+        LR_INT_OPTION("max-header-bytes", "LIVEROOM_MAX_HEADER_BYTES", max_header_bytes, std::size_t, 1024, 1024 * 1024,
+                      "1024-1048576", "largest HTTP request line + header fields (larger: 431)"),
+        option{"allowed-origins", "LIVEROOM_ALLOWED_ORIGINS", "list", "comma-separated http(s)://host[:port]",
+               "pages of other sites that may open /ws; the same host and clients without Origin always may",
+               [](config& c, std::string_view v) { return parse_origin_list(v, c.allowed_origins); },
+               [](const config& c) {
+                   std::string s;
+                   for (const auto& o : c.allowed_origins) {
+                       s += s.empty() ? o : "," + o;
+                   }
+                   return s.empty() ? std::string("(none)") : s;
+               }},
     };
     return t;
 }

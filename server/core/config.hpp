@@ -37,6 +37,8 @@ struct config {
     int shutdown_timeout_ms = 3000;
     int max_connections = 19000;
     std::size_t snapshot_comments = 50;
+    std::size_t max_header_bytes = 16 * 1024;
+    std::vector<std::string> allowed_origins;  // canonical "scheme://host:port" (core/origin.hpp)
 };
 
 // Parses flags (and LIVEROOM_* environment variables, which flags override).

@@ -3,12 +3,14 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "server/core/metrics.hpp"
 #include "server/hub/hub.hpp"
+#include "server/net/origin_policy.hpp"
 #include "server/net/router.hpp"
 #include "server/net/ws_session.hpp"
 
@@ -21,7 +23,32 @@ namespace {
 core::metric refused_full("liveroom_ws_refused_full_total",
                           "WebSocket upgrades refused at --max-connections",
                           core::metric::kind::counter);
+core::metric refused_origin("liveroom_ws_refused_origin_total",
+                            "WebSocket upgrades refused (403) for an Origin not allowed (--allowed-origins)",
+                            core::metric::kind::counter);
+core::metric body_too_large("liveroom_http_body_too_large_total",
+                            "HTTP requests refused (413) for a body over --max-body-bytes",
+                            core::metric::kind::counter);
+core::metric header_too_large("liveroom_http_header_too_large_total",
+                              "HTTP requests refused (431) for header fields over --max-header-bytes",
+                              core::metric::kind::counter);
+core::metric request_timeouts("liveroom_http_request_timeouts_total",
+                              "HTTP connections dropped with a request unfinished at --handshake-timeout-ms",
+                              core::metric::kind::counter);
+
+// How long a refused client may go on sending before the connection closes.
+constexpr std::chrono::seconds linger_time{2};
+
+// An error answer after which the connection closes (the rest of the request
+// is not read, so the connection cannot carry another one).
+http_response closing_error(http::status status, std::string_view code, std::string_view message) {
+    http_request req;
+    req.version(11);
+    auto res = make_error(req, status, code, message);
+    res.keep_alive(false);
+    return res;
 }
+}  // namespace
 
 http_session::http_session(socket_t&& socket, hub::hub& h, hub::worker& w, session_registry& reg)
     : stream_(std::move(socket)), hub_(h), worker_(w), registry_(reg) {}
@@ -34,7 +61,9 @@ void http_session::run() {
 void http_session::do_read() {
     parser_.emplace();
     parser_->body_limit(hub_.config().max_body_bytes);
-    parser_->header_limit(16 * 1024);
+    parser_->header_limit(static_cast<std::uint32_t>(hub_.config().max_header_bytes));
+    // One deadline for the whole request, not per read: a client that trickles
+    // a byte at a time is dropped as surely as one that stalls.
     stream_.expires_after(std::chrono::milliseconds(hub_.config().handshake_timeout_ms));
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
@@ -45,29 +74,31 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
         stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
         return;
     }
+    if (ec == http::error::body_limit) {
+        body_too_large.add();
+        refused_ = true;
+        send(closing_error(http::status::payload_too_large, "too_large", "request body too large"));
+        return;
+    }
+    if (ec == http::error::header_limit) {
+        header_too_large.add();
+        refused_ = true;
+        send(closing_error(http::status::request_header_fields_too_large, "too_large",
+                           "request header fields too large"));
+        return;
+    }
     if (ec) {
-        if (ec == http::error::body_limit) {
-            http_request dummy;
-            dummy.version(11);
-            send(make_error(dummy, http::status::payload_too_large, "too_large", "request body too large"));
+        // A keep-alive connection idle between requests also times out here;
+        // only a started request (or a connection that never sent one) counts.
+        if (ec == beast::error::timeout && (parser_->got_some() || requests_ == 0)) {
+            request_timeouts.add();
         }
         return;  // timeout, reset, malformed: drop the connection
     }
+    ++requests_;
     http_request req = parser_->release();
     if (beast::websocket::is_upgrade(req)) {
-        const std::string_view target(req.target().data(), req.target().size());
-        if (target != "/ws" && target.substr(0, 4) != "/ws?") {
-            send(make_error(req, http::status::not_found, "not_found", "WebSocket endpoint is /ws"));
-            return;
-        }
-        if (ws_session::open_count() >= hub_.config().max_connections) {
-            refused_full.add();
-            send(make_error(req, http::status::service_unavailable, "rate_limited",
-                            "the server is full; try again shortly"));
-            return;
-        }
-        stream_.expires_never();
-        std::make_shared<ws_session>(stream_.release_socket(), hub_, worker_, registry_)->run(std::move(req));
+        upgrade(std::move(req));
         return;
     }
     auto self = shared_from_this();
@@ -76,6 +107,38 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
         boost::asio::post(self->stream_.get_executor(),
                           [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
     });
+}
+
+void http_session::upgrade(http_request&& req) {
+    const std::string_view target(req.target().data(), req.target().size());
+    if (target != "/ws" && target.substr(0, 4) != "/ws?") {
+        send(make_error(req, http::status::not_found, "not_found", "WebSocket endpoint is /ws"));
+        return;
+    }
+    std::optional<std::string_view> origin;
+    if (const auto it = req.find(http::field::origin); it != req.end()) {
+        origin = std::string_view(it->value().data(), it->value().size());
+    }
+    const auto host = req[http::field::host];
+    const bool single_origin = req.count(http::field::origin) <= 1;
+    if (!single_origin ||
+        !allowed(check_origin(origin, std::string_view(host.data(), host.size()), hub_.config().allowed_origins))) {
+        refused_origin.add();
+        auto res = make_error(req, http::status::forbidden, "forbidden",
+                              "WebSocket connections from this page's origin are not allowed (--allowed-origins)");
+        res.keep_alive(false);
+        refused_ = true;
+        send(std::move(res));
+        return;
+    }
+    if (ws_session::open_count() >= hub_.config().max_connections) {
+        refused_full.add();
+        send(make_error(req, http::status::service_unavailable, "rate_limited",
+                        "the server is full; try again shortly"));
+        return;
+    }
+    stream_.expires_never();
+    std::make_shared<ws_session>(stream_.release_socket(), hub_, worker_, registry_)->run(std::move(req));
 }
 
 void http_session::send(http_response res) {
@@ -91,11 +154,33 @@ void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) 
         return;
     }
     if (!keep_alive) {
-        beast::error_code ignored;
-        stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+        if (refused_) {
+            linger();
+        } else {
+            beast::error_code ignored;
+            stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+        }
         return;
     }
     do_read();
+}
+
+void http_session::linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    buffer_.clear();
+    stream_.expires_after(linger_time);
+    stream_.async_read_some(buffer_.prepare(4096),
+                            beast::bind_front_handler(&http_session::on_linger, shared_from_this()));
+}
+
+void http_session::on_linger(beast::error_code ec, std::size_t) {
+    if (ec) {
+        return;  // end of stream, reset or the linger deadline: close
+    }
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(4096),
+                            beast::bind_front_handler(&http_session::on_linger, shared_from_this()));
 }
 
 }  // namespace liveroom::net

@@ -18,9 +18,14 @@ namespace liveroom::net {
 
 class session_registry;
 
-// One HTTP connection: reads requests (with a deadline against slowloris and
-// a body limit), answers them through the router, and hands a WebSocket
-// upgrade on /ws over to a ws_session on the same worker.
+// One HTTP connection: reads requests, answers them through the router, and
+// hands a WebSocket upgrade on /ws over to a ws_session on the same worker.
+//
+// Limits, each breach counted in /metrics: a request (line, header fields and
+// body) must arrive within --handshake-timeout-ms, else the connection is
+// dropped (slowloris); header fields over --max-header-bytes get 431 and a
+// body over --max-body-bytes gets 413, then the connection closes; an upgrade
+// from an Origin the policy refuses (origin_policy.hpp) gets 403.
 class http_session : public std::enable_shared_from_this<http_session> {
   public:
     http_session(socket_t&& socket, hub::hub& h, hub::worker& w, session_registry& reg);
@@ -29,13 +34,21 @@ class http_session : public std::enable_shared_from_this<http_session> {
   private:
     void do_read();
     void on_read(boost::beast::error_code ec, std::size_t bytes);
+    void upgrade(http_request&& req);
     void send(http_response res);
     void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+    // After a refusal: stop sending, then read and discard what the client is
+    // still sending for a short while, so that closing does not reset the
+    // connection and destroy the error response before the client reads it.
+    void linger();
+    void on_linger(boost::beast::error_code ec, std::size_t bytes);
 
     http_stream_t stream_;
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     std::shared_ptr<http_response> res_;
+    std::size_t requests_ = 0;  // served on this connection
+    bool refused_ = false;      // the last answer refused the request: linger before closing
     hub::hub& hub_;
     hub::worker& worker_;
     session_registry& registry_;

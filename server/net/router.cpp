@@ -24,11 +24,16 @@ http_response make_response(const http_request& req,
     res.set("X-Content-Type-Options", "nosniff");
     res.set("Referrer-Policy", "no-referrer");
     if (content_type.substr(0, 9) == "text/html") {
+        // The pages load only their own scripts and styles (no inline code, no
+        // style attributes: see web/README.md); cards may show https images,
+        // media and embeds. connect-src 'self' covers ws:/wss: to this host.
         res.set("Content-Security-Policy",
                 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
                 "media-src 'self' https: blob:; frame-src https:; connect-src 'self'; object-src 'none'; "
-                "base-uri 'none'; frame-ancestors 'none'");
-        res.set("X-Frame-Options", "DENY");
+                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+        res.set("X-Frame-Options", "DENY");  // frame-ancestors for browsers without CSP 2
+        res.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()");
+        res.set("Cross-Origin-Opener-Policy", "same-origin");
     }
     res.keep_alive(req.keep_alive());
     res.body() = std::move(body);

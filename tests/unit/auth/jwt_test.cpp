@@ -1,5 +1,7 @@
 #include "server/auth/jwt.hpp"
 
+#include <limits>
+
 #include <catch2/catch.hpp>
 
 using namespace liveroom::auth;
@@ -53,4 +55,33 @@ TEST_CASE("base64url round trips and rejects padding", "[auth]") {
     }
     CHECK_FALSE(base64url_decode("Zg=="));
     CHECK_FALSE(base64url_decode("Z"));
+}
+
+namespace {
+constexpr std::string_view claims_json = R"({"sub":"u1","role":"host","room":"demo","exp":2000000000})";
+}  // namespace
+
+// Found by tests/fuzz (jwt_verify).
+TEST_CASE("alg is compared in full: HS256 followed by a NUL is refused", "[auth]") {
+    CHECK(verify(sign_raw(R"({"alg":"HS256"})", claims_json, secret), secret, 1700000000).ok);
+    CHECK(verify(sign_raw(R"({"alg":"HS256\u0000x"})", claims_json, secret), secret, 1700000000).error ==
+          verify_error::bad_alg);
+}
+
+TEST_CASE("the largest exp does not overflow into expired", "[auth]") {
+    claims c = host();
+    c.exp = std::numeric_limits<std::int64_t>::max();
+    CHECK(verify(sign(c, secret), secret, 1700000000).ok);
+}
+
+TEST_CASE("claims with a lone surrogate escape are refused", "[auth]") {
+    const auto v =
+        verify(sign_raw(R"({"alg":"HS256"})",
+                        R"({"sub":"u1","name":"a\udc00","role":"host","room":"demo","exp":2000000000})", secret),
+               secret, 1700000000);
+    CHECK(v.error == verify_error::bad_claims);
+    CHECK(verify(sign_raw(R"({"alg":"HS256"})", R"({"sub":"\udc00","role":"host","room":"demo","exp":2000000000})",
+                          secret),
+                 secret, 1700000000)
+              .error == verify_error::bad_claims);
 }

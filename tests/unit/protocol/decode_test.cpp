@@ -95,3 +95,21 @@ TEST_CASE("quiz answers take an index or a list", "[protocol]") {
     CHECK(bad(R"({"type":"quiz.answer","quiz":"q1","choice":[0,0]})").code == errc::bad_request);
     CHECK(bad(R"({"type":"quiz.answer","quiz":"q1","choice":9})").code == errc::bad_request);
 }
+
+// Found by tests/fuzz (decode_request): strings compared up to a NUL, and a
+// lone surrogate escape that RapidJSON 1.1.0 turns into invalid UTF-8.
+TEST_CASE("enum strings with an embedded NUL are refused", "[protocol]") {
+    CHECK(
+        bad(R"({"type":"quiz.open","question":"Q","options":["a","b"],"correct":[0],"scoring":"speed\u0000x"})").code ==
+        errc::bad_request);
+    CHECK(bad(R"({"type":"room.mode","blocked_words":[{"word":"w","action":"mask\u0000x"}]})").code ==
+          errc::bad_request);
+}
+
+TEST_CASE("ids with a lone surrogate escape are refused, not passed on as invalid UTF-8", "[protocol]") {
+    CHECK(bad(R"({"type":"hello","room":"demo\udc00"})").code == errc::bad_request);
+    CHECK(bad(R"({"type":"vote","qid":"\ude00"})").code == errc::bad_request);
+    auto e = bad(R"({"type":"ping","id":"\udc00"})");
+    CHECK_FALSE(e.has_id);
+    CHECK(ok(R"({"type":"ping","id":"\ud83d\ude00"})").id == "\U0001F600");  // a proper pair still works
+}

@@ -35,4 +35,7 @@ TEST_CASE("clean_text strips controls and zero-width characters and trims", "[pr
 TEST_CASE("clean_name cuts to the limit in code points", "[protocol]") {
     CHECK(clean_name("主持人主持人", 3) == "主持人");
     CHECK(clean_name("  bob ", 32) == "bob");
+    // Found by tests/fuzz (decode_request): a cut right after a space left it at the end.
+    CHECK(clean_name("ab cd", 3) == "ab");
+    CHECK(clean_name("ab\u3000cd", 3) == "ab");
 }
