@@ -103,30 +103,6 @@ bool is_separator(char32_t cp) noexcept {
 
 }  // namespace
 
-std::size_t decode_code_point(std::string_view s, std::size_t i, char32_t& cp) noexcept {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    std::size_t len = 1;
-    if (b0 < 0x80) {
-        cp = b0;
-        return 1;
-    }
-    if (b0 >= 0xF0) {
-        len = 4;
-        cp = b0 & 0x07;
-    } else if (b0 >= 0xE0) {
-        len = 3;
-        cp = b0 & 0x0F;
-    } else {
-        len = 2;
-        cp = b0 & 0x1F;
-    }
-    len = std::min(len, s.size() - i);
-    for (std::size_t k = 1; k < len; ++k) {
-        cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    }
-    return len;
-}
-
 char32_t fold_for_match(char32_t cp) noexcept {
     if (cp >= 0xFF01 && cp <= 0xFF5E) {
         cp -= 0xFEE0;  // rule 1: full-width ASCII

@@ -40,9 +40,30 @@ namespace liveroom::room {
 
 // Decodes the code point of well-formed UTF-8 that starts at s[i] into `cp`
 // and returns its length in bytes (1..4). The input must be valid (the
-// protocol layer validates every frame); a truncated sequence at the end of
-// `s` decodes what is there.
-std::size_t decode_code_point(std::string_view s, std::size_t i, char32_t& cp) noexcept;
+// protocol layer validates every frame; protocol/text.hpp has no decoder to
+// share); a sequence cut short by the end of `s` becomes U+FFFD. Inline: it
+// is the inner loop of every scan.
+inline std::size_t decode_code_point(std::string_view s, std::size_t i, char32_t& cp) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + i;
+    const char32_t b0 = p[0];
+    if (b0 < 0x80) {
+        cp = b0;
+        return 1;
+    }
+    const std::size_t len = b0 >= 0xF0 ? 4 : (b0 >= 0xE0 ? 3 : 2);
+    if (len > s.size() - i) {
+        cp = 0xFFFD;
+        return s.size() - i;
+    }
+    if (len == 3) {
+        cp = (b0 & 0x0F) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+    } else if (len == 2) {
+        cp = (b0 & 0x1F) << 6 | (p[1] & 0x3Fu);
+    } else {
+        cp = (b0 & 0x07) << 18 | (p[1] & 0x3Fu) << 12 | (p[2] & 0x3Fu) << 6 | (p[3] & 0x3Fu);
+    }
+    return len;
+}
 
 // Folds one code point by the rules above; 0 means "separator, ignore".
 char32_t fold_for_match(char32_t cp) noexcept;

@@ -45,6 +45,44 @@ word_verdict verdict_of(protocol::req::word_action action) noexcept {
     return word_verdict::block;
 }
 
+std::int32_t word_filter::find_edge(std::int32_t from, char32_t cp) const noexcept {
+    const std::uint64_t key = edge_key(from, cp);
+    std::size_t i = hash_slot(key, edge_mask_);
+    while (true) {
+        const std::uint64_t e = edges_[i];
+        if ((e >> kBits) == key) {
+            return static_cast<std::int32_t>(e & kField);
+        }
+        if (e == 0) {
+            return -1;
+        }
+        i = (i + 1) & edge_mask_;
+    }
+}
+
+inline std::int32_t word_filter::root_edge(char32_t cp) const noexcept {
+    const std::uint16_t page = root_page_[cp >> 8];
+    if (page == 0) {
+        return 0;
+    }
+    return root_next_[(page - 1u) * 256u + (cp & 0xFF)];
+}
+
+// Inlined into scan(), whose inner loop it is.
+[[gnu::always_inline]] inline std::int32_t word_filter::step(std::int32_t from, char32_t cp) const noexcept {
+    const std::uint64_t bit = edge_bit(cp);
+    while (from != 0) {
+        const state& st = states_[static_cast<std::size_t>(from)];
+        if ((st.edge_bits & bit) != 0) {
+            if (const std::int32_t to = find_edge(from, cp); to >= 0) {
+                return to;
+            }
+        }
+        from = st.fail;
+    }
+    return root_edge(cp);
+}
+
 word_filter::word_filter() : states_(1) {}
 
 word_filter::word_filter(std::span<const protocol::req::blocked_word> words) : states_(1) {
@@ -87,11 +125,31 @@ word_filter::word_filter(std::span<const protocol::req::blocked_word> words) : s
         }
     }
 
-    // 2. The goto edges in an open-addressing table at most half full.
-    const std::size_t slots = std::bit_ceil(std::max<std::size_t>(16, trie.size() * 2));
+    // 2. The goto edges: the root's in a two-level table, the others in an
+    //    open-addressing table at most half full, and each state's edge bits.
+    root_page_.assign((0x10FFFF >> 8) + 1, 0);
+    std::size_t inner = 0;
+    for (const auto& [key, to] : trie) {
+        const auto cp = static_cast<char32_t>(key & kField);
+        states_[static_cast<std::size_t>(key >> kBits)].edge_bits |= edge_bit(cp);
+        if ((key >> kBits) != 0) {
+            ++inner;
+            continue;
+        }
+        std::uint16_t& page = root_page_[cp >> 8];
+        if (page == 0) {
+            root_next_.resize(root_next_.size() + 256, 0);
+            page = static_cast<std::uint16_t>(root_next_.size() / 256);
+        }
+        root_next_[(page - 1u) * 256u + (cp & 0xFF)] = to;
+    }
+    const std::size_t slots = std::bit_ceil(std::max<std::size_t>(16, inner * 2));
     edges_.assign(slots, 0);
     edge_mask_ = slots - 1;
     for (const auto& [key, to] : trie) {
+        if ((key >> kBits) == 0) {
+            continue;
+        }
         std::size_t i = hash_slot(key, edge_mask_);
         while (edges_[i] != 0) {
             i = (i + 1) & edge_mask_;
@@ -124,33 +182,6 @@ word_filter::word_filter(std::span<const protocol::req::blocked_word> words) : s
     }
 }
 
-std::int32_t word_filter::find_edge(std::int32_t from, char32_t cp) const noexcept {
-    const std::uint64_t key = edge_key(from, cp);
-    std::size_t i = hash_slot(key, edge_mask_);
-    while (true) {
-        const std::uint64_t e = edges_[i];
-        if ((e >> kBits) == key) {
-            return static_cast<std::int32_t>(e & kField);
-        }
-        if (e == 0) {
-            return -1;
-        }
-        i = (i + 1) & edge_mask_;
-    }
-}
-
-std::int32_t word_filter::step(std::int32_t from, char32_t cp) const noexcept {
-    while (true) {
-        if (const std::int32_t to = find_edge(from, cp); to >= 0) {
-            return to;
-        }
-        if (from == 0) {
-            return 0;
-        }
-        from = states_[static_cast<std::size_t>(from)].fail;
-    }
-}
-
 word_filter::scan_result word_filter::scan(std::string_view text) const {
     scan_result out;
     scan(text, out);
@@ -169,45 +200,48 @@ void word_filter::scan(std::string_view text, scan_result& out) const {
     std::size_t k = 0;       // folded characters seen
     std::size_t copied = 0;  // bytes of `text` already in out.masked
     std::int32_t s = 0;
+    word_verdict verdict = word_verdict::none;
     std::size_t i = 0;
     while (i < text.size()) {
         char32_t cp = 0;
         const std::size_t n = decode_code_point(text, i, cp);
         const char32_t folded = fold_for_match(cp);
-        if (folded == 0) {
-            i += n;
-            continue;
+        if (folded != 0) {
+            starts[k & max_word_chars] = i;
+            s = step(s, folded);
+            const state& st = states_[static_cast<std::size_t>(s)];
+            verdict = std::max(verdict, st.verdict);
+            if (st.mask_chars != 0) {
+                // The span runs from the first matched character to the end
+                // of this one; whatever lies between (separators) goes too.
+                mask_span(text, starts[(k + 1 - st.mask_chars) & max_word_chars], i + n, copied, out.masked);
+            }
+            ++k;
         }
-        starts[k & max_word_chars] = i;
-        s = step(s, folded);
-        const state& st = states_[static_cast<std::size_t>(s)];
-        out.verdict = std::max(out.verdict, st.verdict);
-        if (st.mask_chars != 0) {
-            // The span runs from the first matched character to the end of
-            // this one; whatever lies between (separators) is masked too.
-            std::size_t begin = starts[(k + 1 - st.mask_chars) & max_word_chars];
-            const std::size_t end = i + n;
-            if (out.masked.empty()) {
-                out.masked.reserve(text.size() + 2 * (end - begin));
-            }
-            if (begin < copied) {
-                begin = copied;  // overlaps the previous span, already masked
-            } else {
-                out.masked.append(text.substr(copied, begin - copied));
-            }
-            for (std::size_t b = begin; b < end; ++b) {
-                if ((static_cast<unsigned char>(text[b]) & 0xC0) != 0x80) {
-                    out.masked.append(kMaskStar);
-                }
-            }
-            copied = end;
-        }
-        ++k;
         i += n;
     }
+    out.verdict = verdict;
     if (!out.masked.empty()) {
         out.masked.append(text.substr(copied));
     }
+}
+
+void word_filter::mask_span(
+    std::string_view text, std::size_t begin, std::size_t end, std::size_t& copied, std::string& masked) {
+    if (masked.empty()) {
+        masked.reserve(text.size() + 2 * (end - begin));
+    }
+    if (begin < copied) {
+        begin = copied;  // overlaps the previous span, already masked
+    } else {
+        masked.append(text.substr(copied, begin - copied));
+    }
+    for (std::size_t b = begin; b < end; ++b) {
+        if ((static_cast<unsigned char>(text[b]) & 0xC0) != 0x80) {
+            masked.append(kMaskStar);
+        }
+    }
+    copied = end;
 }
 
 std::vector<protocol::req::blocked_word> parse_word_list(std::string_view contents,

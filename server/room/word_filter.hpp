@@ -72,6 +72,9 @@ class word_filter {
   private:
     struct state {
         std::int32_t fail = 0;
+        // One bit per hashed code point of this state's edges: a clear bit
+        // means "no edge", so most misses cost no table probe.
+        std::uint64_t edge_bits = 0;
         word_verdict verdict = word_verdict::none;  // strongest word that ends here (this or a suffix)
         std::uint8_t mask_chars = 0;                // longest mask word that ends here, 0 = none
     };
@@ -82,11 +85,22 @@ class word_filter {
     static std::uint64_t edge_key(std::int32_t from, char32_t cp) noexcept {
         return static_cast<std::uint64_t>(from) << kBits | cp;
     }
+    static std::uint64_t edge_bit(char32_t cp) noexcept { return std::uint64_t{1} << ((cp * 0x9E3779B1u) >> 26); }
     std::int32_t find_edge(std::int32_t from, char32_t cp) const noexcept;  // -1 when none
+    std::int32_t root_edge(char32_t cp) const noexcept;                     // 0 (root) when none
     std::int32_t step(std::int32_t from, char32_t cp) const noexcept;
+    // Appends text[copied, begin) and one star per code point of
+    // text[max(begin, copied), end) to `masked`; copied = end.
+    static void mask_span(
+        std::string_view text, std::size_t begin, std::size_t end, std::size_t& copied, std::string& masked);
 
     std::vector<state> states_;
-    std::vector<std::uint64_t> edges_;  // power-of-two size, linear probing
+    std::vector<std::uint64_t> edges_;  // edges from states other than the root: power-of-two size, linear probing
+    // The root's edges, where every failed match restarts, as a two-level
+    // table: root_page_[cp >> 8] is 0 or 1 + the page in root_next_ that
+    // holds the targets of cp's 256-code-point block.
+    std::vector<std::uint16_t> root_page_;
+    std::vector<std::int32_t> root_next_;
     std::uint64_t edge_mask_ = 0;
     std::size_t words_ = 0;
     std::size_t skipped_ = 0;

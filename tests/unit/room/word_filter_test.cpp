@@ -53,11 +53,13 @@ void append_utf8(std::string& out, char32_t cp) {
     }
 }
 
-// Random words and comments over 600 common-range ideographs, so that
-// partial matches (and so failure links) are frequent.
+// Random words and comments over the first `alphabet` ideographs. Words use
+// 600, so comments over the same 600 make partial matches (and failure-link
+// walks) frequent: the worst case. Comments over 3,000 are more like real text.
 struct random_text {
     std::mt19937 rng{20260601};
-    char32_t ideograph() { return 0x4E00 + std::uniform_int_distribution<char32_t>(0, 599)(rng); }
+    char32_t alphabet = 600;
+    char32_t ideograph() { return 0x4E00 + std::uniform_int_distribution<char32_t>(0, alphabet - 1)(rng); }
     std::string word(int min_chars, int max_chars) {
         std::string w;
         const int n = std::uniform_int_distribution<int>(min_chars, max_chars)(rng);
@@ -95,6 +97,21 @@ std::vector<blocked_word> random_list(random_text& gen, std::size_t n) {
 }
 
 }  // namespace
+
+TEST_CASE("decoding: 1- to 4-byte UTF-8, and a cut-short sequence", "[room][word_filter]") {
+    const std::string s = "a\u00e9\u50bb\U0001F600";
+    char32_t cp = 0;
+    CHECK(liveroom::room::decode_code_point(s, 0, cp) == 1);
+    CHECK(cp == U'a');
+    CHECK(liveroom::room::decode_code_point(s, 1, cp) == 2);
+    CHECK(cp == 0xE9);
+    CHECK(liveroom::room::decode_code_point(s, 3, cp) == 3);
+    CHECK(cp == 0x50BB);
+    CHECK(liveroom::room::decode_code_point(s, 6, cp) == 4);
+    CHECK(cp == 0x1F600);
+    CHECK(liveroom::room::decode_code_point(std::string_view(s).substr(0, 8), 6, cp) == 2);
+    CHECK(cp == 0xFFFD);
+}
 
 TEST_CASE("folding: full-width ASCII and the ideographic space", "[room][word_filter]") {
     CHECK(folded("Ｆｕｃｋ") == U"fuck");
@@ -346,24 +363,41 @@ TEST_CASE("word_filter scan cost at 10 and 10,000 entries", "[.bench][word_filte
     random_text gen;
     const auto big = random_list(gen, 10000);
     const std::vector<blocked_word> small(big.begin(), big.begin() + 10);
-    std::vector<std::string> comments;
-    comments.reserve(100000);
-    for (int k = 0; k < 100000; ++k) {
-        comments.push_back(gen.comment(30));
+    std::vector<std::string> comments[2];
+    for (const char32_t alphabet : {600, 3000}) {
+        auto& set = comments[alphabet == 600 ? 0 : 1];
+        gen.alphabet = alphabet;
+        for (int k = 0; k < 100000; ++k) {
+            set.push_back(gen.comment(30));
+        }
     }
     struct subject {
         const std::vector<blocked_word>* list;
-        word_filter filter;
+        const std::vector<std::string>* comments;
+        const char* label;
+        const word_filter* filter;
         double build_ms = 0;
         std::vector<double> ns_per_comment;
         std::size_t hits = 0;
     };
-    std::vector<subject> subjects;
+    std::vector<std::pair<word_filter, double>> filters;
     for (const auto* list : {&small, &big}) {
         const auto b0 = std::chrono::steady_clock::now();
         word_filter f(*list);
         const auto b1 = std::chrono::steady_clock::now();
-        subjects.push_back({list, std::move(f), std::chrono::duration<double, std::milli>(b1 - b0).count(), {}, 0});
+        filters.emplace_back(std::move(f), std::chrono::duration<double, std::milli>(b1 - b0).count());
+    }
+    std::vector<subject> subjects;
+    for (int set = 0; set < 2; ++set) {
+        for (int l = 0; l < 2; ++l) {
+            subjects.push_back({l == 0 ? &small : &big,
+                                &comments[set],
+                                set == 0 ? "worst case: the words' 600 characters" : "3,000 characters",
+                                &filters[static_cast<std::size_t>(l)].first,
+                                filters[static_cast<std::size_t>(l)].second,
+                                {},
+                                0});
+        }
     }
     constexpr int kPasses = 7;
     word_filter::scan_result r;
@@ -371,24 +405,24 @@ TEST_CASE("word_filter scan cost at 10 and 10,000 entries", "[.bench][word_filte
         for (auto& s : subjects) {
             std::size_t hits = 0;
             const auto t0 = std::chrono::steady_clock::now();
-            for (const auto& c : comments) {
-                s.filter.scan(c, r);
+            for (const auto& c : *s.comments) {
+                s.filter->scan(c, r);
                 hits += r.verdict != word_verdict::none;
             }
             const auto t1 = std::chrono::steady_clock::now();
             s.hits = hits;
             if (pass > 0) {
                 s.ns_per_comment.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() /
-                                           static_cast<double>(comments.size()));
+                                           static_cast<double>(s.comments->size()));
             }
         }
     }
     for (auto& s : subjects) {
         std::sort(s.ns_per_comment.begin(), s.ns_per_comment.end());
         std::printf(
-            "word_filter bench: %5zu entries: build %.2f ms; scan min %.1f, median %.1f ns/comment "
-            "(%zu comments of 30 code points, %zu with a verdict, %d passes)\n",
-            s.list->size(), s.build_ms, s.ns_per_comment.front(), s.ns_per_comment[s.ns_per_comment.size() / 2],
-            comments.size(), s.hits, kPasses - 1);
+            "word_filter bench: %5zu entries (build %.2f ms), comments over %s: "
+            "min %.1f, median %.1f ns/comment (%zu comments of 30 code points, %zu with a verdict, %d passes)\n",
+            s.list->size(), s.build_ms, s.label, s.ns_per_comment.front(),
+            s.ns_per_comment[s.ns_per_comment.size() / 2], s.comments->size(), s.hits, kPasses - 1);
     }
 }
