@@ -28,9 +28,12 @@ word_verdict verdict_of(protocol::req::word_action action) noexcept;
 // harmless ones ("ass" in "class") out of the list.
 //
 // Built once per list change into an Aho–Corasick automaton over folded code
-// points (goto edges in one open-addressing hash table, failure links, and per
-// state the strongest action and the longest mask word ending there), so a
-// scan costs O(text length) whatever the size of the list. Immutable after
+// points: the root's goto edges in a direct table, the others in one
+// open-addressing hash table behind a per-state 64-bit filter, failure links,
+// and per state the strongest action and the longest mask word ending there.
+// So a scan costs O(text length) whatever the size of the list: about 180 ns
+// per 30-character comment with 10 words, 240-310 ns with 10,000 (the
+// [.bench] test in tests/unit/room/word_filter_test.cpp). Immutable after
 // construction: scan() is const and safe to call from several threads.
 class word_filter {
   public:

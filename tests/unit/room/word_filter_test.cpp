@@ -264,6 +264,16 @@ TEST_CASE("an empty list matches nothing; an empty text has nothing", "[room][wo
     CHECK(f.scan(" ，。 ").verdict == word_verdict::none);
 }
 
+TEST_CASE("words longer than max_word_chars are skipped", "[room][word_filter]") {
+    const std::string longest(word_filter::max_word_chars, 'x');
+    const auto f = make({{longest, word_action::mask}, {longest + "y", word_action::block}});
+    CHECK(f.size() == 1);
+    CHECK(f.skipped() == 1);
+    const auto r = f.scan(longest + "y");
+    CHECK(r.verdict == word_verdict::mask);
+    CHECK(r.masked.size() == word_filter::max_word_chars * 3 + 1);  // 255 stars, then "y"
+}
+
 TEST_CASE("4-byte UTF-8 passes through untouched", "[room][word_filter]") {
     const auto f = make({{"傻逼", word_action::mask}, {"𠮷野家", word_action::mask}});
     CHECK(published(f, "😀傻逼😀") == "😀＊＊😀");
