@@ -411,13 +411,28 @@ std::optional<request_body> decode_body(std::string_view type, reader& r) {
         d.count = static_cast<int>(*count);
         return d;
     }
-    if (type == "comment.approve" || type == "comment.remove") {
+    if (type == "comment.approve" || type == "comment.remove" || type == "comment.pin") {
         auto cid = r.ident("cid");
         if (r.failed()) {
             return std::nullopt;
         }
-        return req::comment_action{type == "comment.approve" ? req::comment_verb::approve : req::comment_verb::remove,
-                                   std::move(*cid)};
+        const auto verb = type == "comment.approve"  ? req::comment_verb::approve
+                          : type == "comment.remove" ? req::comment_verb::remove
+                                                     : req::comment_verb::pin;
+        return req::comment_action{verb, std::move(*cid)};
+    }
+    if (type == "user.unmute" || type == "user.unban" || type == "user.comments") {
+        auto user = r.ident("user");
+        if (r.failed()) {
+            return std::nullopt;
+        }
+        if (type == "user.unmute") {
+            return req::user_unmute{std::move(*user)};
+        }
+        if (type == "user.unban") {
+            return req::user_unban{std::move(*user)};
+        }
+        return req::user_comments{std::move(*user)};
     }
     if (type == "user.mute") {
         auto user = r.ident("user");
@@ -442,6 +457,9 @@ std::optional<request_body> decode_body(std::string_view type, reader& r) {
         }
         m.hold_comments = r.boolean("hold_comments");
         m.hold_questions = r.boolean("hold_questions");
+        if (auto shield = r.integer("shield_minutes", 0, 24 * 60, false)) {
+            m.shield_minutes = static_cast<int>(*shield);
+        }
         if (const Value* words = r.find("blocked_words")) {
             if (!words->IsArray() || words->Size() > lim.blocked_words) {
                 r.fail(errc::bad_request, "field 'blocked_words' must be a list of at most " +
@@ -610,10 +628,15 @@ std::string_view type_name(const request_body& body) noexcept {
                           [](const req::quiz_close&) -> std::string_view { return "quiz.close"; },
                           [](const req::draw&) -> std::string_view { return "draw"; },
                           [](const req::comment_action& a) -> std::string_view {
-                              return a.verb == req::comment_verb::approve ? "comment.approve" : "comment.remove";
+                              return a.verb == req::comment_verb::approve  ? "comment.approve"
+                                     : a.verb == req::comment_verb::remove ? "comment.remove"
+                                                                           : "comment.pin";
                           },
                           [](const req::user_mute&) -> std::string_view { return "user.mute"; },
                           [](const req::user_ban&) -> std::string_view { return "user.ban"; },
+                          [](const req::user_unmute&) -> std::string_view { return "user.unmute"; },
+                          [](const req::user_unban&) -> std::string_view { return "user.unban"; },
+                          [](const req::user_comments&) -> std::string_view { return "user.comments"; },
                           [](const req::room_mode&) -> std::string_view { return "room.mode"; },
                           [](const req::room_start&) -> std::string_view { return "room.start"; },
                           [](const req::room_extend&) -> std::string_view { return "room.extend"; },

@@ -73,7 +73,7 @@ struct draw {
     std::optional<std::string> quiz;
     int count = 1;
 };
-enum class comment_verb { approve, remove };
+enum class comment_verb { approve, remove, pin };  // pin: extension, the comment becomes the notice
 struct comment_action {
     comment_verb verb;
     std::string cid;
@@ -83,6 +83,16 @@ struct user_mute {
     int seconds = 0;
 };
 struct user_ban {
+    std::string user;
+};
+// Extensions: lift a mute or a ban; a viewer's recent comments (moderators).
+struct user_unmute {
+    std::string user;
+};
+struct user_unban {
+    std::string user;
+};
+struct user_comments {
     std::string user;
 };
 enum class word_action { block, mask, hold };
@@ -95,6 +105,9 @@ struct room_mode {
     std::optional<bool> hold_comments;
     std::optional<bool> hold_questions;
     std::optional<std::vector<blocked_word>> blocked_words;
+    // Extension: shield mode on (minutes: who joined within them is held)
+    // or off (0), restoring the settings from before it went on.
+    std::optional<int> shield_minutes;
 };
 struct room_start {};
 struct room_extend {
@@ -122,6 +135,9 @@ using request_body = std::variant<req::hello,
                                   req::comment_action,
                                   req::user_mute,
                                   req::user_ban,
+                                  req::user_unmute,
+                                  req::user_unban,
+                                  req::user_comments,
                                   req::room_mode,
                                   req::room_start,
                                   req::room_extend,

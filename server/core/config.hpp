@@ -37,6 +37,10 @@ struct config {
     int shutdown_timeout_ms = 3000;
     int max_connections = 19000;
     std::size_t snapshot_comments = 50;
+    int comment_rate_per_min = 30;  // a viewer's sustained comments per minute
+    int comment_burst = 5;
+    int comment_budget = 20;         // comments broadcast per second per room
+    std::string blocked_words_file;  // "" = the built-in list
     std::size_t max_header_bytes = 16 * 1024;
     std::vector<std::string> allowed_origins;  // canonical "scheme://host:port" (core/origin.hpp)
 };

@@ -9,10 +9,17 @@
 #include "server/core/log.hpp"
 #include "server/core/metrics.hpp"
 #include "server/room/spec_json.hpp"
+#include "server/room/word_filter.hpp"
 
 namespace liveroom::hub {
 
 hub::hub(const core::config& cfg, store::event_log* log) : cfg_(cfg), log_(log) {
+    comment_policy_.rate_per_s = cfg.comment_rate_per_min / 60.0;
+    comment_policy_.burst = cfg.comment_burst;
+    comment_policy_.budget_per_s = cfg.comment_budget;
+    comment_policy_.snapshot_comments = cfg.snapshot_comments;
+    comment_policy_.default_words = std::make_shared<const std::vector<protocol::req::blocked_word>>(
+        cfg.blocked_words_file.empty() ? room::default_blocked_words() : room::load_word_list(cfg.blocked_words_file));
     std::size_t n = cfg.threads > 0 ? static_cast<std::size_t>(cfg.threads) : std::thread::hardware_concurrency();
     if (n == 0) {
         n = 1;

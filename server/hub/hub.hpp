@@ -42,6 +42,10 @@ class hub {
     std::size_t recover();
 
     store::event_log* log() const noexcept { return log_; }
+
+    // How rooms treat comments (from the settings; the default word list is
+    // read once, at start).
+    const room::comment_policy& comment_policy() const noexcept { return comment_policy_; }
     std::vector<std::shared_ptr<room_runner>> list() const;
     std::size_t room_count() const;
 
@@ -55,6 +59,7 @@ class hub {
 
     core::config cfg_;
     store::event_log* const log_;
+    room::comment_policy comment_policy_;
     std::vector<std::unique_ptr<worker>> workers_;
     mutable std::shared_mutex mu_;
     std::unordered_map<std::string, std::shared_ptr<room_runner>> rooms_;

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace liveroom::hub {
 
@@ -15,6 +16,8 @@ class member {
     // The room reloaded from its event log at `last_seq` after a failed
     // write: a member that was promised later events resyncs.
     virtual void on_room_rewound(std::uint64_t last_seq) = 0;
+    // A user was banned from the room: their member closes (1008).
+    virtual void on_room_banned(const std::string& user) = 0;
 
     std::size_t member_index = 0;  // position in its local_room (swap-remove)
 };

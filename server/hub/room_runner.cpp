@@ -52,7 +52,7 @@ room_runner::room_runner(
       index_(index),
       owner_(owner),
       allow_guests_(spec.allow_guests),
-      room_(std::move(spec)),
+      room_(std::move(spec), h.comment_policy()),
       ring_(ring_size),
       crit_before_(ring_size, 0),
       wake_(new wake_flag[h.size()]),
@@ -112,6 +112,22 @@ void room_runner::emit_mod(std::string_view type, const std::function<void(proto
         return;
     }
     send_mod(msg);
+}
+
+bool room_runner::read_only(const protocol::request_body& body) noexcept {
+    return std::holds_alternative<protocol::req::rank>(body) ||
+           std::holds_alternative<protocol::req::user_comments>(body);
+}
+
+void room_runner::banned(std::string_view user) {
+    if (replaying_) {
+        return;
+    }
+    for (std::size_t w = 0; w < hub_.size(); ++w) {
+        boost::asio::post(hub_.worker_at(w).ioc(), [self = shared_from_this(), w, user = std::string(user)] {
+            self->hub_.worker_at(w).on_ban(*self, user);
+        });
+    }
 }
 
 void room_runner::send_mod(const std::string& msg) {
@@ -220,16 +236,15 @@ void room_runner::replay_log() {
     log_->read_commands(id_, [&](const store::command_rec& c) {
         if (c.kind == "tick") {
             room_.on_tick(c.ts, *this);
+        } else if (c.kind == "join") {
+            room_.on_join({c.actor, c.name, static_cast<protocol::role>(c.role), {}}, c.ts);
         } else {
             auto decoded = protocol::decode_request(c.body);
             if (auto* r = std::get_if<protocol::request>(&decoded)) {
                 const room::actor a{c.actor, c.name, static_cast<protocol::role>(c.role), {}};
                 room::server_inputs in;
-                if (c.type == "quiz.open") {
-                    in.seed = c.aux;
-                } else if (c.type == "quiz.answer" && !c.aux.empty()) {
-                    in.elapsed_ms = std::stoll(c.aux);
-                }
+                in.replaying = true;
+                in.recorded = c.aux;
                 room_.apply(a, r->body, c.ts, *this, in);
             } else {
                 LR_ERROR("store", "room %s: command %llu is unreadable; skipped", id_.c_str(),
@@ -249,7 +264,7 @@ void room_runner::rewind() {
         crit_total_ = crit_before_[(committed_ + 1) & (crit_before_.size() - 1)];
     }
     seq_ = committed_;
-    room_ = room::room(room_.spec());
+    room_ = room::room(room_.spec(), hub_.comment_policy());
     next_command_ = 1;
     replay_log();
     mirror_state();
@@ -317,7 +332,19 @@ std::uint64_t room_runner::welcome(const room::actor& who,
                                    std::optional<std::uint64_t> since,
                                    std::int64_t now,
                                    std::string& out) {
+    if (room_.is_banned(who.id) && !protocol::can_moderate(who.role)) {
+        out.assign(protocol::encode_error(json_, {}, false, protocol::errc::banned, "you are banned from this room"));
+        return 0;
+    }
     unique_viewers_.insert(who.id);
+    room_.on_join(who, now);
+    if (log_ != nullptr) {
+        // Joins are recorded (shield mode holds newcomers, on replay too);
+        // nothing waits for this write.
+        step().commands.push_back(
+            {next_command_++, now, "join", who.id, who.name, static_cast<int>(who.role), "join", "", ""});
+        end_step({});
+    }
     const bool moderator = protocol::can_moderate(who.role) && listener != nullptr;
     if (moderator) {
         moderators_.push_back(listener);
@@ -365,24 +392,22 @@ void room_runner::handle(
         refuse(protocol::errc::rate_limited, "the room is busy saving; try again shortly");
         return;
     }
-    const bool opens_quiz = std::holds_alternative<protocol::req::quiz_open>(r.body);
-    const bool answers_quiz = std::holds_alternative<protocol::req::quiz_answer>(r.body);
-    if (opens_quiz) {
+    if (std::holds_alternative<protocol::req::quiz_open>(r.body)) {
         in.seed = room::fresh_seed();  // committed by its hash now, revealed by a draw
     }
-    if (!answers_quiz) {
+    if (!std::holds_alternative<protocol::req::quiz_answer>(r.body)) {
         in.elapsed_ms = -1;
     }
+    in.replaying = false;
     room::reply rep = room_.apply(who, r.body, now, *this, in);
     mirror_state();
     if (!rep.ok) {
         refuse(rep.code, rep.message);
         return;
     }
-    if (log_ != nullptr && !std::holds_alternative<protocol::req::rank>(r.body)) {
-        std::string aux = opens_quiz ? in.seed : answers_quiz ? std::to_string(in.elapsed_ms) : std::string();
+    if (log_ != nullptr && !read_only(r.body)) {
         step().commands.push_back({next_command_++, now, "request", who.id, who.name, static_cast<int>(who.role),
-                                   std::string(protocol::type_name(r.body)), r.raw, std::move(aux)});
+                                   std::string(protocol::type_name(r.body)), r.raw, std::move(rep.record)});
         pr.wrote = true;
     }
     if (r.has_id) {

@@ -82,7 +82,8 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     void stop_ticking();
 
     // Owner thread. Writes the welcome for `who` into `out` and returns the
-    // first seq the session must be sent after it.
+    // first seq the session must be sent after it; returns 0 with an error
+    // in `out` when `who` may not join (banned).
     // Moderators and hosts (passing `listener`) also receive mod.* events.
     std::uint64_t welcome(const room::actor& who,
                           const std::shared_ptr<mod_listener>& listener,
@@ -119,6 +120,7 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
               std::uint8_t key,
               const std::function<void(protocol::json_out&)>& write) override;
     void emit_mod(std::string_view type, const std::function<void(protocol::json_out&)>& write) override;
+    void banned(std::string_view user) override;
 
   private:
     struct pending_reply {
@@ -134,6 +136,7 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
         std::vector<std::string> mods;
         std::vector<pending_reply> replies;
     };
+    static bool read_only(const protocol::request_body& body) noexcept;
     store::batch& step();  // the current step's writes
     void end_step(pending_reply r);
     void on_written(bool ok);

@@ -102,6 +102,15 @@ void worker::on_rewind(room_runner& room, std::uint64_t last_seq) {
     }
 }
 
+void worker::on_ban(room_runner& room, const std::string& user) {
+    if (local_room* lr = find(room)) {
+        const auto members = lr->members;
+        for (member* m : members) {
+            m->on_room_banned(user);
+        }
+    }
+}
+
 void worker::on_wake(room_runner& room) {
     local_room* lr = find(room);
     if (lr == nullptr) {

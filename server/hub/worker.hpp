@@ -73,6 +73,8 @@ class worker {
 
     // Worker thread only: the room reloaded at `last_seq` (after a failed write).
     void on_rewind(room_runner& room, std::uint64_t last_seq);
+    // Worker thread only: `user` was banned from the room.
+    void on_ban(room_runner& room, const std::string& user);
 
   private:
     local_room* find(room_runner& room);

@@ -232,6 +232,9 @@ void write_json(protocol::json_out& j,
         j.field("id", c.author_id).field("name", c.author_name);
         w.EndObject();
         j.field("text", c.text).field("outcome", c.outcome);
+        if (!c.merged_into.empty()) {
+            j.field("merged_into", c.merged_into);
+        }
         if (c.removed_at != 0) {
             j.field("removed_at", c.removed_at);
         }

@@ -269,6 +269,11 @@ void ws_session::on_joined(std::shared_ptr<hub::room_runner> room,
     if (closing_) {
         return;
     }
+    if (cursor == 0) {
+        send_private(welcome);  // the refusal (banned)
+        close_with(static_cast<std::uint16_t>(websocket::close_code::policy_error), "banned");
+        return;
+    }
     hello_timer_.cancel();
     room_ = std::move(room);
     room_->counters().joined();
@@ -312,6 +317,13 @@ void ws_session::on_room_rewound(std::uint64_t last_seq) {
         resyncs.add();
         close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later),
                    "room reloaded: reconnect with since");
+    }
+}
+
+void ws_session::on_room_banned(const std::string& user) {
+    if (actor_.id == user && !protocol::can_moderate(actor_.role)) {
+        send_error({}, false, protocol::errc::banned, "you are banned from this room");
+        close_with(static_cast<std::uint16_t>(websocket::close_code::policy_error), "banned");
     }
 }
 

@@ -44,6 +44,7 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
     // hub::member: the room published; send if idle.
     void on_room_frames() override;
     void on_room_rewound(std::uint64_t last_seq) override;
+    void on_room_banned(const std::string& user) override;
 
     // Worker thread: graceful close with 1001 (server shutting down).
     void shutdown();

@@ -37,7 +37,9 @@ struct overloaded : Ts... {
 
 }  // namespace
 
-room::room(room_spec spec) : spec_(std::move(spec)), ends_at_(spec_.ends_at) {
+room::room(room_spec spec, comment_policy policy)
+    : spec_(std::move(spec)), ends_at_(spec_.ends_at), policy_(std::move(policy)) {
+    rebuild_filter();
     for (std::size_t i = 0; i < spec_.cards.size(); ++i) {
         if (spec_.cards[i].id.empty()) {
             spec_.cards[i].id = make_id('c', i + 1);
@@ -53,15 +55,21 @@ reply room::apply(
     return std::visit(overloaded{
                           [&](const req::card_show& r) { return show_card(r, sink); },
                           [&](const req::notice_set& r) { return set_notice(r, sink); },
-                          [&](const req::comment& r) { return add_comment(who, r, sink); },
+                          [&](const req::comment& r) { return add_comment(who, r, in, now, sink); },
+                          [&](const req::comment_action& r) { return comment_action(r, now, sink); },
+                          [&](const req::user_mute& r) { return mute(r, now, sink); },
+                          [&](const req::user_ban& r) { return ban(r, sink); },
+                          [&](const req::user_unmute& r) { return unmute(r, now); },
+                          [&](const req::user_unban& r) { return unban(r, sink); },
+                          [&](const req::user_comments& r) { return user_comments(r); },
                           [&](const req::room_start&) { return start("started", sink); },
                           [&](const req::room_extend& r) { return extend(r, sink); },
                           [&](const req::room_end&) { return end(sink); },
-                          [&](const req::ask& r) { return ask(who, r, now, sink); },
+                          [&](const req::ask& r) { return ask(who, r, in, now, sink); },
                           [&](const req::vote& r) { return vote(who, r, sink); },
                           [&](const req::question_action& r) { return question_action(who, r, now, sink); },
                           [&](const req::question_merge& r) { return merge(r, sink); },
-                          [&](const req::room_mode& r) { return set_mode(r, sink); },
+                          [&](const req::room_mode& r) { return set_mode(r, now, sink); },
                           [&](const req::quiz_open& r) { return open_quiz(r, in, now, sink); },
                           [&](const req::quiz_close& r) { return close_quiz(r, now, sink); },
                           [&](const req::quiz_answer& r) { return answer_quiz(who, r, in, now, sink); },
@@ -107,25 +115,6 @@ reply room::set_notice(const req::notice_set& r, event_sink& sink) {
     return {};
 }
 
-reply room::add_comment(const actor& who, const req::comment& r, event_sink& sink) {
-    if (status_ == protocol::room_status::ended) {
-        return refuse(errc::closed, "the room has ended");
-    }
-    protocol::comment c{make_id('m', next_id_++), {who.id, who.name}, r.text};
-    sink.emit("comment", fanout::frame_class::droppable, 0, [&](protocol::json_out& j) {
-        j.key("comment");
-        j.value(c);
-    });
-    ++stats_.comments;
-    recent_comments_.push_back(c);
-    while (recent_comments_.size() > max_recent_comments_) {
-        recent_comments_.pop_front();
-    }
-    reply out;
-    out.ack_fields = [id = c.id, text = c.text](protocol::json_out& j) { j.field("cid", id).field("text", text); };
-    return out;
-}
-
 void room::emit_status(std::string_view reason, event_sink& sink) {
     sink.emit("room.status", fanout::frame_class::critical, 0, [&](protocol::json_out& j) {
         j.field("status", protocol::to_string(status_)).field("ends_at", ends_at_).field("reason", reason);
@@ -168,6 +157,24 @@ void room::on_tick(std::int64_t now, event_sink& sink) {
     if (status_ == protocol::room_status::scheduled && spec_.starts_at != 0 && now >= spec_.starts_at) {
         start("started", sink);
     }
+    for (auto it = repeats_.begin(); it != repeats_.end();) {
+        auto& rep = it->second;
+        if (rep.dirty) {
+            rep.dirty = false;
+            if (const auto* sc = comments_.find(rep.cid); sc != nullptr && sc->state == comment_state::published) {
+                sink.emit("comment", fanout::frame_class::droppable, 0, [&](protocol::json_out& j) {
+                    j.key("comment");
+                    j.value(sc->c);
+                    j.field("plus", rep.plus);  // extension: identical comments merged into it
+                });
+            }
+        }
+        it = now - rep.at > policy_.repeat_window_ms ? repeats_.erase(it) : std::next(it);
+    }
+    if (!(counts_ == counts_sent_)) {
+        emit_moderation_counts(sink);
+    }
+    flush_quiet(sink);
     if (quiz* q = quizzes_.current()) {
         if (q->pub.closes_at && now >= *q->pub.closes_at) {
             finish_quiz(*q, now, sink);  // at the limit, by server time
@@ -252,6 +259,8 @@ void room::write_state(protocol::json_out& j, const protocol::presence& p, bool 
     }
     j.key("leaderboard");
     write_leaderboard(j);
+    j.key("moderation");
+    write_moderation_counts(j);
     j.key("presence");
     w.StartObject();
     j.field("online", p.online).field("peak", p.peak).field("views", p.views).field("likes", p.likes);
@@ -339,11 +348,16 @@ void room::emit_mod_question(const question_book::entry& e, event_sink& sink) {
     });
 }
 
-reply room::ask(const actor& who, const req::ask& r, std::int64_t now, event_sink& sink) {
+reply room::ask(const actor& who, const req::ask& r, const server_inputs& in, std::int64_t now, event_sink& sink) {
     if (status_ == protocol::room_status::ended) {
         return refuse(errc::closed, "the room has ended");
     }
-    const bool held = hold_questions_ && !protocol::can_moderate(who.role);
+    if (!in.replaying) {
+        if (auto refused = check_speaker(who, now)) {
+            return std::move(*refused);
+        }
+    }
+    const bool held = (hold_questions_ || shield_holds(who, now)) && !protocol::can_moderate(who.role);
     auto& e = questions_.add(make_id('q', next_id_++), r.text, {who.id, who.name}, r.anonymous, held, now);
     ++stats_.questions;
     if (!held) {
@@ -441,7 +455,10 @@ reply room::question_action(const actor& who, const req::question_action& r, std
     return {};
 }
 
-reply room::set_mode(const req::room_mode& r, event_sink& sink) {
+reply room::set_mode(const req::room_mode& r, std::int64_t now, event_sink& sink) {
+    if (r.shield_minutes) {
+        set_shield(*r.shield_minutes, now);
+    }
     if (r.hold_questions) {
         hold_questions_ = *r.hold_questions;
     }
@@ -453,6 +470,7 @@ reply room::set_mode(const req::room_mode& r, event_sink& sink) {
     }
     if (r.blocked_words) {
         mode_.blocked_words = *r.blocked_words;
+        rebuild_filter();
     }
     sink.emit_mod("mod.mode", [&](protocol::json_out& j) {
         j.key("mode");
@@ -471,6 +489,7 @@ void room::write_mode(protocol::json_out& j) const {
     j.field("slow_seconds", mode_.slow_seconds).field("hold_comments", mode_.hold_comments);
     j.field("hold_questions", hold_questions_);
     j.field("blocked_words", static_cast<std::int64_t>(mode_.blocked_words.size()));
+    j.field("shield_minutes", shield_minutes_);
     j.w().EndObject();
 }
 
@@ -509,16 +528,18 @@ reply room::open_quiz(const req::quiz_open& r, const server_inputs& in, std::int
             return refuse(errc::bad_request, "field 'correct' must index the options");
         }
     }
-    if (in.seed.size() != 64) {
+    const std::string& seed = in.replaying ? in.recorded : in.seed;
+    if (seed.size() != 64) {
         return refuse(errc::bad_request, "no seed for the draw");  // the runner supplies one
     }
-    quiz& q = quizzes_.open(make_id('z', next_id_++), r, in.seed, now);
+    quiz& q = quizzes_.open(make_id('z', next_id_++), r, seed, now);
     sink.emit("quiz.open", fanout::frame_class::critical, quiz_open_key, [&](protocol::json_out& j) {
         j.key("quiz");
         j.value(q.pub);
     });
     reply out;
     out.ack_fields = [id = q.pub.id](protocol::json_out& j) { j.field("quiz", id); };
+    out.record = seed;
     return out;
 }
 
@@ -544,7 +565,8 @@ reply room::answer_quiz(
     if (!q->open() || (q->pub.closes_at && now >= *q->pub.closes_at)) {
         return refuse(errc::closed, "the quiz is closed");  // judged by server time
     }
-    switch (quizzes_.answer(*q, {who.id, who.name}, r.choice, r.as_list, in.elapsed_ms, now)) {
+    const std::int64_t elapsed = in.replaying ? std::stoll(in.recorded.empty() ? "-1" : in.recorded) : in.elapsed_ms;
+    switch (quizzes_.answer(*q, {who.id, who.name}, r.choice, r.as_list, elapsed, now)) {
         case quiz_book::verdict::duplicate:
             return refuse(errc::duplicate, "you have answered this quiz");
         case quiz_book::verdict::bad_choice:
@@ -555,6 +577,7 @@ reply room::answer_quiz(
     }
     reply out;
     out.ack_fields = [id = q->pub.id](protocol::json_out& j) { j.field("quiz", id); };
+    out.record = std::to_string(q->answers.back().elapsed_ms);
     return out;
 }
 

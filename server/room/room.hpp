@@ -11,8 +11,10 @@
 #include "protocol/encode.hpp"
 #include "protocol/model.hpp"
 #include "server/fanout/frame.hpp"
+#include "server/room/comments.hpp"
 #include "server/room/questions.hpp"
 #include "server/room/quizzes.hpp"
+#include "server/room/word_filter.hpp"
 
 namespace liveroom::room {
 
@@ -52,6 +54,8 @@ class event_sink {
                       const std::function<void(protocol::json_out&)>& write) = 0;
     // A `mod.*` event: to the room's moderators and hosts only, no seq.
     virtual void emit_mod(std::string_view type, const std::function<void(protocol::json_out&)>& write) = 0;
+    // A viewer was banned: their connections to the room close (1008).
+    virtual void banned(std::string_view user) { (void)user; }
 };
 
 // Keys of `latest` frames (only the newest of a key matters to a slow viewer).
@@ -61,12 +65,17 @@ inline constexpr std::uint8_t leaderboard_key = 3;
 // The key of `quiz.open` frames (critical): a connection notes when one was
 // written to it, to time its viewer's answer from there.
 inline constexpr std::uint8_t quiz_open_key = fanout::mark_key;
+inline constexpr std::uint8_t moderation_key = 5;
 
 // Inputs of a request that come from the server, not the client. They are
 // recorded with the command, so a replay applies it identically.
 struct server_inputs {
     std::string seed;              // quiz.open: 32 fresh random bytes, hex
     std::int64_t elapsed_ms = -1;  // quiz.answer: since quiz.open reached the connection (-1: unknown)
+    // Replaying the log: what the live run recorded for this command
+    // (reply::record), to be applied as decided then, not decided again.
+    bool replaying = false;
+    std::string recorded;
 };
 
 // Counters a room keeps on its owner thread (the ones updated from any
@@ -87,6 +96,10 @@ struct reply {
     protocol::errc code = protocol::errc::bad_request;
     std::string message;
     std::function<void(protocol::json_out&)> ack_fields;  // may be empty
+    // What the room decided from inputs a replay would not have (a seed, an
+    // answer's time, a comment's fate under filters and the budget): stored
+    // with the command and handed back as server_inputs::recorded.
+    std::string record;
 };
 
 // SHA-256 (hex) of sorted user ids joined by '\n': how a draw's published
@@ -97,7 +110,7 @@ std::string eligible_digest(const std::vector<std::string>& sorted_ids);
 // argument. Owned and driven by one thread (hub/room_runner).
 class room {
   public:
-    explicit room(room_spec spec);
+    explicit room(room_spec spec, comment_policy policy = {});
 
     const room_spec& spec() const noexcept { return spec_; }
     const std::string& id() const noexcept { return spec_.id; }
@@ -135,22 +148,43 @@ class room {
     // publishes the vote changes gathered since the last tick (coalescing).
     void on_tick(std::int64_t now, event_sink& sink);
 
+    // A member joined (recorded, so shield mode knows newcomers on replay too).
+    void on_join(const actor& who, std::int64_t now);
+    bool is_banned(const std::string& user) const { return banned_.count(user) != 0; }
+
   private:
     reply show_card(const protocol::req::card_show& r, event_sink& sink);
     reply set_notice(const protocol::req::notice_set& r, event_sink& sink);
-    reply add_comment(const actor& who, const protocol::req::comment& r, event_sink& sink);
+    reply add_comment(
+        const actor& who, const protocol::req::comment& r, const server_inputs& in, std::int64_t now, event_sink& sink);
+    reply comment_action(const protocol::req::comment_action& r, std::int64_t now, event_sink& sink);
+    reply mute(const protocol::req::user_mute& r, std::int64_t now, event_sink& sink);
+    reply ban(const protocol::req::user_ban& r, event_sink& sink);
+    reply unmute(const protocol::req::user_unmute& r, std::int64_t now);
+    reply unban(const protocol::req::user_unban& r, event_sink& sink);
+    reply user_comments(const protocol::req::user_comments& r);
+    // Ban, mute and shield checks shared by comments and questions.
+    std::optional<reply> check_speaker(const actor& who, std::int64_t now);
+    bool shield_holds(const actor& who, std::int64_t now) const;
+    void set_shield(int minutes, std::int64_t now);
+    void publish_comment(stored_comment& sc, std::int64_t now, event_sink& sink);
+    void emit_moderation_counts(event_sink& sink);
+    void write_moderation_counts(protocol::json_out& j) const;
+    void flush_quiet(event_sink& sink);
     reply start(std::string_view reason, event_sink& sink);
     reply extend(const protocol::req::room_extend& r, event_sink& sink);
     reply end(event_sink& sink);
     void emit_status(std::string_view reason, event_sink& sink);
-    reply ask(const actor& who, const protocol::req::ask& r, std::int64_t now, event_sink& sink);
+    reply ask(
+        const actor& who, const protocol::req::ask& r, const server_inputs& in, std::int64_t now, event_sink& sink);
     reply vote(const actor& who, const protocol::req::vote& r, event_sink& sink);
     reply question_action(const actor& who,
                           const protocol::req::question_action& r,
                           std::int64_t now,
                           event_sink& sink);
     reply merge(const protocol::req::question_merge& r, event_sink& sink);
-    reply set_mode(const protocol::req::room_mode& r, event_sink& sink);
+    reply set_mode(const protocol::req::room_mode& r, std::int64_t now, event_sink& sink);
+    void rebuild_filter();
     reply open_quiz(const protocol::req::quiz_open& r, const server_inputs& in, std::int64_t now, event_sink& sink);
     reply close_quiz(const protocol::req::quiz_close& r, std::int64_t now, event_sink& sink);
     reply answer_quiz(const actor& who,
@@ -176,7 +210,26 @@ class room {
     std::optional<protocol::card> card_;
     std::string notice_;
     std::deque<protocol::comment> recent_comments_;
-    std::size_t max_recent_comments_ = 50;
+    comment_policy policy_;
+    comment_store comments_;
+    std::unordered_map<std::string, viewer_record> viewers_;
+    std::unordered_set<std::string> banned_;
+    word_filter filter_;
+    std::unordered_map<std::string, repeat_entry> repeats_;  // by folded text
+    std::int64_t budget_second_ = 0;
+    int budget_used_ = 0;
+    int offered_now_ = 0;
+    int offered_prev_ = 0;
+    moderation_counts counts_;
+    moderation_counts counts_sent_;
+    std::vector<std::string> quiet_;  // quiet comment ids for the next mod.comments
+    struct saved_mode {
+        int slow_seconds = 0;
+        bool hold_comments = false;
+        bool hold_questions = false;
+    };
+    std::optional<saved_mode> shield_saved_;
+    int shield_minutes_ = 0;
     std::uint64_t next_id_ = 1;
     question_book questions_;
     quiz_book quizzes_;

@@ -291,12 +291,33 @@ std::int64_t event_log::purge(std::int64_t cutoff) {
     stmt commands(w,
                   "UPDATE commands SET body = json_set(body, '$.text', '…') "
                   "WHERE room = ? AND type = 'comment' AND json_extract(body, '$.text') != '…'");
+    // The command's record ends with the text as published: "state|into|cid|text".
+    stmt records(w, "SELECT n, aux FROM commands WHERE room = ? AND type = 'comment' AND aux NOT LIKE '%|…'");
+    stmt rewrite(w, "UPDATE commands SET aux = ? WHERE room = ? AND n = ?");
     for (const auto& r : rooms) {
         events.bind(1, r);
         events.run();
         purged += sqlite3_changes(w.handle());
         commands.bind(1, r);
         commands.run();
+        std::vector<std::pair<std::int64_t, std::string>> blanked;
+        records.bind(1, r);
+        while (records.step()) {
+            std::string aux(records.col_text(1));
+            std::size_t cut = 0;
+            for (int bar = 0; bar < 3 && cut != std::string::npos; ++bar) {
+                cut = aux.find('|', cut == 0 && bar == 0 ? 0 : cut + 1);
+            }
+            if (cut != std::string::npos) {
+                aux.resize(cut + 1);
+                aux += "…";
+                blanked.emplace_back(records.col_int(0), std::move(aux));
+            }
+        }
+        for (const auto& [n, aux] : blanked) {
+            rewrite.bind(1, aux).bind(2, r).bind(3, n);
+            rewrite.run();
+        }
     }
     return purged;
 }

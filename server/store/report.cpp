@@ -11,32 +11,62 @@ namespace {
 
 constexpr std::int64_t minute_ms = 60'000;
 
+// Every accepted comment with its fate: the room records it with the command
+// as "state|merged_into|cid|text" (room_comments.cpp); moderators' approvals
+// and removals change it; the published ones have an event with its seq.
 void read_comments(db& d, std::string_view room, room_report& out) {
     stmt s(d,
-           "SELECT seq, ts, json_extract(body, '$.comment.id'), json_extract(body, '$.comment.author.id'), "
-           "json_extract(body, '$.comment.author.name'), json_extract(body, '$.comment.text') "
-           "FROM events WHERE room = ? AND type = 'comment' ORDER BY seq");
+           "SELECT ts, actor, name, aux FROM commands WHERE room = ? AND kind = 'request' AND type = 'comment' "
+           "ORDER BY n");
     s.bind(1, room);
     std::unordered_map<std::string, std::size_t> by_id;
     while (s.step()) {
+        const std::string_view aux = s.col_text(3);
+        const auto a = aux.find('|');
+        const auto m = a == std::string_view::npos ? a : aux.find('|', a + 1);
+        const auto b = m == std::string_view::npos ? m : aux.find('|', m + 1);
+        if (b == std::string_view::npos) {
+            continue;
+        }
         comment_row c;
-        c.seq = static_cast<std::uint64_t>(s.col_int(0));
-        c.ts = s.col_int(1);
-        c.id.assign(s.col_text(2));
-        c.author_id.assign(s.col_text(3));
-        c.author_name.assign(s.col_text(4));
-        c.text.assign(s.col_text(5));
+        c.ts = s.col_int(0);
+        c.author_id.assign(s.col_text(1));
+        c.author_name.assign(s.col_text(2));
+        c.outcome.assign(aux.substr(0, a));
+        c.merged_into.assign(aux.substr(a + 1, m - a - 1));
+        c.id.assign(aux.substr(m + 1, b - m - 1));
+        c.text.assign(aux.substr(b + 1));
         by_id.emplace(c.id, out.comments.size());
         out.comments.push_back(std::move(c));
     }
-    stmt r(d,
-           "SELECT json_extract(body, '$.id'), ts FROM events WHERE room = ? AND type = 'comment.removed' "
-           "ORDER BY seq");
-    r.bind(1, room);
-    while (r.step()) {
-        if (auto it = by_id.find(std::string(r.col_text(0))); it != by_id.end()) {
-            out.comments[it->second].outcome = "removed";
-            out.comments[it->second].removed_at = r.col_int(1);
+    stmt acts(d,
+              "SELECT ts, type, json_extract(body, '$.cid') FROM commands WHERE room = ? AND kind = 'request' "
+              "AND type IN ('comment.approve', 'comment.remove') ORDER BY n");
+    acts.bind(1, room);
+    while (acts.step()) {
+        auto it = by_id.find(std::string(acts.col_text(2)));
+        if (it == by_id.end()) {
+            continue;
+        }
+        auto& c = out.comments[it->second];
+        if (acts.col_text(1) == "comment.remove") {
+            c.outcome = "removed";
+            c.removed_at = acts.col_int(0);
+        } else if (c.outcome != "removed") {
+            c.outcome = "published";
+        }
+    }
+    stmt ev(d,
+            "SELECT seq, json_extract(body, '$.comment.id'), json_extract(body, '$.comment.text') FROM events "
+            "WHERE room = ? AND type = 'comment' ORDER BY seq");
+    ev.bind(1, room);
+    while (ev.step()) {
+        if (auto it = by_id.find(std::string(ev.col_text(1))); it != by_id.end()) {
+            auto& c = out.comments[it->second];
+            if (c.seq == 0) {
+                c.seq = static_cast<std::uint64_t>(ev.col_int(0));
+            }
+            c.text.assign(ev.col_text(2));  // as published (blank once purged by retention)
         }
     }
 }

@@ -18,7 +18,8 @@ struct comment_row {
     std::string author_id;
     std::string author_name;
     std::string text;
-    std::string outcome = "published";  // published | removed
+    std::string outcome = "published";  // published | held | quiet | merged | removed
+    std::string merged_into;            // for merged: the comment it counted on
     std::int64_t removed_at = 0;
 };
 

@@ -109,22 +109,26 @@ TEST_CASE("delivering to many viewers allocates nothing per delivery after warm-
         }
     };
     auto allocated = [&] { return metric_value(server.port(), "liveroom_worker_allocated_bytes_total"); };
-    // Warm-up as long as the measurement: a session's batch vectors grow (once,
-    // geometrically) to the largest backlog it meets, which on a loaded
-    // machine a short warm-up may not reach.
-    publish_and_wait(events, {stay.get(), leave.get()});
-    const std::int64_t a0 = allocated();
-    publish_and_wait(events, {stay.get(), leave.get()});
-    const std::int64_t a1 = allocated();
+    // A session's batch vectors grow once, geometrically, to the largest
+    // backlog it meets; on a loaded machine a backlog can first happen in any
+    // round. So each size is measured over two rounds after a warm-up and the
+    // smaller figure counts: an allocation made on every delivery shows in
+    // both, a one-time growth in at most one.
+    auto measure = [&](std::vector<viewer_swarm*> swarms) {
+        publish_and_wait(events, swarms);  // warm-up (or settle after the leave)
+        double best = std::numeric_limits<double>::max();
+        for (int round = 0; round < 2; ++round) {
+            const std::int64_t before = allocated();
+            publish_and_wait(events, swarms);
+            best = std::min(best, static_cast<double>(allocated() - before) / events);
+        }
+        return best;
+    };
+    const double per_event_300 = measure({stay.get(), leave.get()});
     leave->stop();
     leave.reset();
-    publish_and_wait(events, {stay.get()});  // settle after the leave
-    const std::int64_t b0 = allocated();
-    publish_and_wait(events, {stay.get()});
-    const std::int64_t b1 = allocated();
+    const double per_event_100 = measure({stay.get()});
     stay->stop();
-    const double per_event_300 = static_cast<double>(a1 - a0) / events;
-    const double per_event_100 = static_cast<double>(b1 - b0) / events;
     const double per_delivery = (per_event_300 - per_event_100) / 200.0;
     INFO("bytes per event: " << per_event_300 << " at 300 viewers, " << per_event_100 << " at 100 viewers; "
                              << per_delivery << " bytes per delivery");
