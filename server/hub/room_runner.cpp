@@ -431,6 +431,15 @@ void room_runner::write_summary(protocol::json_out& j) const {
     j.w().EndObject();
 }
 
+void room_runner::write_public_summary(protocol::json_out& j) const {
+    const auto& spec = room_.spec();
+    j.w().StartObject();
+    j.field("id", spec.id).field("title", spec.title).field("starts_at", spec.starts_at);
+    j.field("ends_at", ends_at_mirror_.load(std::memory_order_relaxed)).field("status", protocol::to_string(status()));
+    j.field("online", counters_.online.load(std::memory_order_relaxed));
+    j.w().EndObject();
+}
+
 void room_runner::write_summary_fields(protocol::json_out& j) const {
     const auto& spec = room_.spec();
     auto& w = j.w();

@@ -113,6 +113,11 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     // current object (spec, status and counters; the spec is immutable).
     void write_summary(protocol::json_out& j) const;
     void write_summary_fields(protocol::json_out& j) const;
+    // Any thread: what the public home page lists (no deck, no counters but online).
+    void write_public_summary(protocol::json_out& j) const;
+    protocol::room_status status() const noexcept {
+        return static_cast<protocol::room_status>(status_mirror_.load(std::memory_order_relaxed));
+    }
 
     // room::event_sink (owner thread).
     void emit(std::string_view type,

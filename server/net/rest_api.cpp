@@ -92,6 +92,27 @@ void handle_api(hub::hub& h, http_request&& req, respond_fn respond) {
         target = target.substr(0, q);
     }
     std::string why;
+    if (target == "/api/public/rooms" && req.method() == http::verb::get) {
+        // The list for the home page: rooms that are live or scheduled and
+        // admit guests; ended rooms only with ?ended=1 (their replays).
+        const bool ended = req.target().find("ended=1") != boost::beast::string_view::npos;
+        protocol::json_out j;
+        j.begin_object();
+        j.key("rooms");
+        j.w().StartArray();
+        for (const auto& r : h.list()) {
+            if (!r->allow_guests() || !h.find(r->id())) {
+                continue;
+            }
+            if ((r->status() == protocol::room_status::ended) != ended) {
+                continue;
+            }
+            r->write_public_summary(j);
+        }
+        j.w().EndArray();
+        respond(make_response(req, http::status::ok, std::string(j.finish()), "application/json"));
+        return;
+    }
     if (serve_replay(h, target, req, respond)) {
         return;
     }

@@ -119,3 +119,18 @@ TEST_CASE("GET / serves the index page", "[integration][http]") {
     auto body = lower(res.body);
     CHECK((body.find("<html") != std::string::npos || body.find("<!doctype html") != std::string::npos));
 }
+
+TEST_CASE("the public room list shows live and scheduled guest rooms without a token", "[integration][http]") {
+    server_process server;
+    auto res = http_get(server.port(), "/api/public/rooms");
+    REQUIRE(res.status == 200);
+    auto body = res.body_json();
+    REQUIRE(body);
+    auto rooms = body->items("rooms");
+    REQUIRE(rooms.size() == 1);
+    CHECK(rooms[0].str("id") == std::optional<std::string>("demo"));
+    CHECK_FALSE(rooms[0].has("cards"));
+    auto ended = http_get(server.port(), "/api/public/rooms?ended=1").body_json();
+    REQUIRE(ended);
+    CHECK(ended->items("rooms").empty());
+}
