@@ -11,6 +11,7 @@
 #include "server/hub/hub.hpp"
 #include "server/hub/worker.hpp"
 #include "server/room/draw.hpp"
+#include "server/room/spec_json.hpp"
 
 namespace liveroom::hub {
 
@@ -447,20 +448,7 @@ void room_runner::write_summary_fields(protocol::json_out& j) const {
     j.field("id", spec.id).field("title", spec.title).field("starts_at", spec.starts_at);
     j.field("ends_at", ends_at_mirror_.load(std::memory_order_relaxed)).field("allow_guests", spec.allow_guests);
     j.field("status", protocol::to_string(status));
-    j.key("segments");
-    w.StartArray();
-    for (const auto& s : spec.segments) {
-        w.StartObject();
-        j.field("title", s.title).field("presenter", s.presenter);
-        w.EndObject();
-    }
-    w.EndArray();
-    j.key("cards");
-    w.StartArray();
-    for (const auto& c : spec.cards) {
-        j.value(c);
-    }
-    w.EndArray();
+    room::write_program(j, spec);
     const protocol::presence p = counters_.read();
     j.key("counters");
     w.StartObject();

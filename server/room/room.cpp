@@ -5,30 +5,17 @@
 #include <variant>
 
 #include "server/room/draw.hpp"
+#include "server/room/reply_helpers.hpp"
 
 namespace liveroom::room {
 
 using protocol::errc;
 namespace req = protocol::req;
 
+using detail::make_id;
+using detail::refuse;
+
 namespace {
-
-reply refuse(errc code, std::string message) {
-    reply r;
-    r.ok = false;
-    r.code = code;
-    r.message = std::move(message);
-    return r;
-}
-
-// "m42": a one-letter kind and a number (to_chars: GCC 12 warns falsely on
-// string concatenation here).
-std::string make_id(char kind, std::uint64_t n) {
-    char buf[24];
-    buf[0] = kind;
-    auto r = std::to_chars(buf + 1, buf + sizeof buf, n);
-    return std::string(buf, r.ptr);
-}
 
 template <class... Ts>
 struct overloaded : Ts... {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "server/room/reply_helpers.hpp"
 #include "server/room/room.hpp"
 #include "server/room/text_normalize.hpp"
 
@@ -12,22 +13,9 @@ namespace liveroom::room {
 using protocol::errc;
 namespace req = protocol::req;
 
+using detail::refuse;
+
 namespace {
-
-reply refuse(errc code, std::string message) {
-    reply r;
-    r.ok = false;
-    r.code = code;
-    r.message = std::move(message);
-    return r;
-}
-
-std::string make_comment_id(std::uint64_t n) {
-    char buf[24];
-    buf[0] = 'm';
-    auto r = std::to_chars(buf + 1, buf + sizeof buf, n);
-    return std::string(buf, r.ptr);
-}
 
 // Guests get server-made ids ("g-" and 12 hex digits; see ws_session).
 bool is_guest(const actor& who) {
@@ -229,7 +217,7 @@ reply room::add_comment(
     }
     v.last_comment_at = now;
     stored_comment& sc =
-        comments_.add({{make_comment_id(next_id_++), {who.id, who.name}, text}, now, state, merged_into});
+        comments_.add({{detail::make_id('m', next_id_++), {who.id, who.name}, text}, now, state, merged_into});
     v.recent.push_back(sc.c.id);
     if (v.recent.size() > recent_per_viewer) {
         v.recent.pop_front();

@@ -126,10 +126,14 @@ std::optional<std::string> parse_spec(std::string_view body, room_spec& spec) {
 }
 
 void write_spec(protocol::json_out& j, const room_spec& spec) {
-    auto& w = j.w();
     j.begin_object();
     j.field("id", spec.id).field("title", spec.title).field("starts_at", spec.starts_at);
     j.field("ends_at", spec.ends_at).field("allow_guests", spec.allow_guests);
+    write_program(j, spec);
+}
+
+void write_program(protocol::json_out& j, const room_spec& spec) {
+    auto& w = j.w();
     j.key("segments");
     w.StartArray();
     for (const auto& s : spec.segments) {

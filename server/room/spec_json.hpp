@@ -16,6 +16,9 @@ bool valid_room_id(std::string_view id);
 // spec); returns an error text on failure.
 std::optional<std::string> parse_spec(std::string_view body, room_spec& spec);
 
+// Writes the fields "segments" and "cards" of the current object.
+void write_program(protocol::json_out& j, const room_spec& spec);
+
 // Writes a spec as a JSON object (what parse_spec reads), starting the
 // document: finish() gives the text.
 void write_spec(protocol::json_out& j, const room_spec& spec);

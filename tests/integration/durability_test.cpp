@@ -243,6 +243,29 @@ TEST_CASE("seq continues across three restarts (kill -9 and SIGTERM) and since r
     (void)secret;
 }
 
+namespace {
+
+// Starts the server on `dir`; it must refuse to start: exit code 3 and a
+// message containing `why`.
+void require_refused_start(const temp_dir& dir, const std::string& why) {
+    auto r = run_command(
+        {server_binary(), "--port", "0", "--secret", "integration-test-secret", "--data-dir", dir.path().string()},
+        20s);
+    INFO(r.err);
+    REQUIRE(r.status);
+    CHECK(exited_with(*r.status, 3));
+    CHECK(r.err.find(why) != std::string::npos);
+}
+
+void run_sql(const temp_dir& dir, const char* sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir.path() / "liveroom.db").c_str(), &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+}
+
+}  // namespace
+
 TEST_CASE("a corrupt store or one from a newer schema stops the server with a clear error and exit code 3",
           "[integration][durability]") {
     SECTION("corrupt") {
@@ -251,13 +274,7 @@ TEST_CASE("a corrupt store or one from a newer schema stops the server with a cl
             std::ofstream f(dir.path() / "liveroom.db", std::ios::binary);
             f << std::string(8192, 'x');
         }
-        auto r = run_command(
-            {server_binary(), "--port", "0", "--secret", "integration-test-secret", "--data-dir", dir.path().string()},
-            20s);
-        INFO(r.err);
-        REQUIRE(r.status);
-        CHECK(exited_with(*r.status, 3));
-        CHECK(r.err.find("corrupt or not a database") != std::string::npos);
+        require_refused_start(dir, "corrupt or not a database");
     }
     SECTION("newer schema") {
         temp_dir dir;
@@ -265,31 +282,13 @@ TEST_CASE("a corrupt store or one from a newer schema stops the server with a cl
             server_process server({.data_dir = dir.path()});
             REQUIRE(server.stop(10s));
         }
-        sqlite3* db = nullptr;
-        REQUIRE(sqlite3_open((dir.path() / "liveroom.db").c_str(), &db) == SQLITE_OK);
-        REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr) == SQLITE_OK);
-        sqlite3_close(db);
-        auto r = run_command(
-            {server_binary(), "--port", "0", "--secret", "integration-test-secret", "--data-dir", dir.path().string()},
-            20s);
-        INFO(r.err);
-        REQUIRE(r.status);
-        CHECK(exited_with(*r.status, 3));
-        CHECK(r.err.find("written by a newer liveroom (schema 99)") != std::string::npos);
+        run_sql(dir, "PRAGMA user_version = 99");
+        require_refused_start(dir, "written by a newer liveroom (schema 99)");
     }
     SECTION("another application's database") {
         temp_dir dir;
-        sqlite3* db = nullptr;
-        REQUIRE(sqlite3_open((dir.path() / "liveroom.db").c_str(), &db) == SQLITE_OK);
-        REQUIRE(sqlite3_exec(db, "CREATE TABLE t(x)", nullptr, nullptr, nullptr) == SQLITE_OK);
-        sqlite3_close(db);
-        auto r = run_command(
-            {server_binary(), "--port", "0", "--secret", "integration-test-secret", "--data-dir", dir.path().string()},
-            20s);
-        INFO(r.err);
-        REQUIRE(r.status);
-        CHECK(exited_with(*r.status, 3));
-        CHECK(r.err.find("not a liveroom store") != std::string::npos);
+        run_sql(dir, "CREATE TABLE t(x)");
+        require_refused_start(dir, "not a liveroom store");
     }
 }
 
