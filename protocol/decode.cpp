@@ -347,6 +347,13 @@ std::optional<request_body> decode_body(std::string_view type, reader& r) {
     }
     if (type == "quiz.open") {
         req::quiz_open q;
+        if (auto deck = r.ident("deck", false)) {
+            q.deck = std::move(*deck);  // prepared before the live: nothing else is read
+            return q;
+        }
+        if (r.failed()) {
+            return std::nullopt;
+        }
         auto question = r.text("question", lim.quiz_question);
         const Value* options = r.find("options");
         if (options == nullptr || !options->IsArray() || options->Size() < 2 || options->Size() > 6) {

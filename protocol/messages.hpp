@@ -60,6 +60,7 @@ struct question_merge {
 };
 enum class scoring { accuracy, speed };
 struct quiz_open {
+    std::optional<std::string> deck;  // extension: open a quiz prepared in the room's deck
     std::string question;
     std::vector<std::string> options;
     std::vector<int> correct;

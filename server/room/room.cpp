@@ -503,7 +503,20 @@ reply room::merge(const req::question_merge& r, event_sink& sink) {
     return {};
 }
 
-reply room::open_quiz(const req::quiz_open& r, const server_inputs& in, std::int64_t now, event_sink& sink) {
+reply room::open_quiz(const req::quiz_open& request, const server_inputs& in, std::int64_t now, event_sink& sink) {
+    const req::quiz_open* prepared = &request;
+    if (request.deck) {
+        prepared = nullptr;
+        for (const auto& [id, q] : spec_.quizzes) {
+            if (id == *request.deck) {
+                prepared = &q;
+            }
+        }
+        if (prepared == nullptr) {
+            return refuse(errc::not_found, "no quiz '" + *request.deck + "' in the deck");
+        }
+    }
+    const req::quiz_open& r = *prepared;
     if (status_ == protocol::room_status::ended) {
         return refuse(errc::closed, "the room has ended");
     }

@@ -40,6 +40,8 @@ struct room_spec {
     bool allow_guests = true;
     std::vector<segment> segments;
     std::vector<protocol::card> cards;
+    // Quizzes prepared before the live, opened by id (`quiz.open {deck}`).
+    std::vector<std::pair<std::string, protocol::req::quiz_open>> quizzes;
 };
 
 // Where the room's events go: the runner assigns seq, encodes once and

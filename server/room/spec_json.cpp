@@ -1,7 +1,10 @@
 #include "server/room/spec_json.hpp"
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
+#include "protocol/decode.hpp"
 #include "protocol/text.hpp"
 
 namespace liveroom::room {
@@ -122,6 +125,35 @@ std::optional<std::string> parse_spec(std::string_view body, room_spec& spec) {
             spec.cards.push_back(std::move(card));
         }
     }
+    if (auto it = d.FindMember("quizzes"); it != d.MemberEnd() && !it->value.IsNull()) {
+        if (!it->value.IsArray() || it->value.Size() > 100) {
+            return "field 'quizzes' must be a list of at most 100";
+        }
+        for (auto& q : it->value.GetArray()) {
+            if (!q.IsObject()) {
+                return "each quiz must be an object {id, question, options, correct, seconds?, scoring?}";
+            }
+            std::string id;
+            if (auto e = str(q, "id", 64, true, id)) {
+                return "quiz: " + *e;
+            }
+            // Validated as the quiz.open request it stands for.
+            q.RemoveMember("id");
+            q.AddMember("type", "quiz.open", d.GetAllocator());
+            rapidjson::StringBuffer text;
+            rapidjson::Writer<rapidjson::StringBuffer> writer(text);
+            q.Accept(writer);
+            auto decoded = protocol::decode_request(std::string_view(text.GetString(), text.GetSize()));
+            if (auto* err = std::get_if<protocol::decode_error>(&decoded)) {
+                return "quiz '" + id + "': " + err->message;
+            }
+            auto* open = std::get_if<protocol::req::quiz_open>(&std::get<protocol::request>(decoded).body);
+            if (open == nullptr || open->deck) {
+                return "quiz '" + id + "' must give question, options and correct";
+            }
+            spec.quizzes.emplace_back(std::move(id), std::move(*open));
+        }
+    }
     return std::nullopt;
 }
 
@@ -146,6 +178,27 @@ void write_program(protocol::json_out& j, const room_spec& spec) {
     w.StartArray();
     for (const auto& c : spec.cards) {
         j.value(c);
+    }
+    w.EndArray();
+    j.key("quizzes");
+    w.StartArray();
+    for (const auto& [id, q] : spec.quizzes) {
+        w.StartObject();
+        j.field("id", id).field("question", q.question);
+        j.key("options");
+        w.StartArray();
+        for (const auto& o : q.options) {
+            w.String(o.data(), static_cast<rapidjson::SizeType>(o.size()));
+        }
+        w.EndArray();
+        j.key("correct");
+        w.StartArray();
+        for (const int c : q.correct) {
+            w.Int(c);
+        }
+        w.EndArray();
+        j.field("seconds", q.seconds).field("scoring", q.mode == protocol::req::scoring::speed ? "speed" : "accuracy");
+        w.EndObject();
     }
     w.EndArray();
 }

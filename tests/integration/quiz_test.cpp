@@ -332,3 +332,32 @@ TEST_CASE("an open quiz, its answers and its committed seed survive kill -9", "[
     CHECK(hex_sha256(from_hex(*result->str("seed"))) == seed_hash);
     CHECK(result->items("winners").size() == 1);
 }
+
+TEST_CASE("quizzes prepared in the room's deck before the live open by id", "[integration][quiz]") {
+    server_process server;
+    const std::string admin = server.token("admin", "*", "Admin");
+    const std::string spec =
+        R"({"id":"prep","title":"预备测验","quizzes":[)"
+        R"({"id":"q-aid","question":"互助金最高多少？","options":["1万","10万"],"correct":[1],"seconds":30},)"
+        R"({"id":"q-bad","question":"坏的","options":["只有一个"],"correct":[0]}]})";
+    auto bad = http_post(server.port(), "/api/rooms", spec, bearer(admin));
+    CHECK(bad.status == 400);  // the second quiz has one option: refused, with why
+    CHECK(bad.body.find("q-bad") != std::string::npos);
+    const std::string good =
+        R"({"id":"prep","title":"预备测验","quizzes":[)"
+        R"({"id":"q-aid","question":"互助金最高多少？","options":["1万","10万"],"correct":[1],"seconds":30}]})";
+    REQUIRE(http_post(server.port(), "/api/rooms", good, bearer(admin)).status == 201);
+    logged_client host(server.port(), {.room = "prep", .token = server.token("host", "prep", "主持人")});
+    auto missing = host.request(request_object("quiz.open", "m").add("deck", "nope").str(), "m", 10s);
+    REQUIRE(missing);
+    CHECK(missing->str("code") == std::optional<std::string>("not_found"));
+    auto opened = host.request(request_object("quiz.open", "o").add("deck", "q-aid").str(), "o", 10s);
+    REQUIRE(opened);
+    INFO(opened->text());
+    REQUIRE(opened->type() == "ack");
+    // The event may come before or after the ack: it is in the log either way.
+    REQUIRE(host.pump_until([&] { return !host.log().events_of("quiz.open").empty(); }, 10s));
+    const auto event = std::optional<json>(host.log().events_of("quiz.open").back());
+    CHECK(event->str("quiz.question") == std::optional<std::string>("互助金最高多少？"));
+    CHECK(event->items("quiz.options").size() == 2);
+}
