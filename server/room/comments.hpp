@@ -78,6 +78,8 @@ class comment_store {
 
     stored_comment& add(stored_comment c);
     stored_comment* find(const std::string& id);
+    // The held ones still kept, oldest first (for a moderator's snapshot).
+    std::vector<const stored_comment*> held() const;
 
   private:
     std::size_t capacity_;

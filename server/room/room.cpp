@@ -261,8 +261,25 @@ void room::write_state(protocol::json_out& j, const protocol::presence& p, bool 
             j.value(e->q);
         }
         w.EndArray();
+        j.key("held_comments");
+        w.StartArray();
+        for (const auto* c : comments_.held()) {
+            j.value(c->c);
+        }
+        w.EndArray();
         j.key("mode");
         write_mode(j);
+        j.key("blocked_words");  // the room's own list (the server's default list is not shown)
+        w.StartArray();
+        for (const auto& bw : mode_.blocked_words) {
+            w.StartObject();
+            j.field("word", bw.word);
+            j.field("action", bw.action == req::word_action::block  ? "block"
+                              : bw.action == req::word_action::mask ? "mask"
+                                                                    : "hold");
+            w.EndObject();
+        }
+        w.EndArray();
         j.key("backlog");
         write_backlog(j, now);
         w.EndObject();

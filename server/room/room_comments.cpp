@@ -73,6 +73,16 @@ stored_comment* comment_store::find(const std::string& id) {
     return it == index_.end() ? nullptr : &items_[it->second - base_];
 }
 
+std::vector<const stored_comment*> comment_store::held() const {
+    std::vector<const stored_comment*> out;
+    for (const auto& c : items_) {
+        if (c.state == comment_state::held) {
+            out.push_back(&c);
+        }
+    }
+    return out;
+}
+
 void room::rebuild_filter() {
     std::vector<req::blocked_word> words;
     if (policy_.default_words) {

@@ -267,3 +267,25 @@ TEST_CASE("identical comments are merged as +N; over the budget, comments are st
         CHECK(count <= 2);
     }
 }
+
+TEST_CASE("a moderator who (re)connects finds the held comments and the room's word list in the snapshot",
+          "[integration][comments]") {
+    server_process server;
+    {
+        logged_client host(server.port(), {.room = "demo", .token = server.token("host", "demo", "主持人")});
+        set_mode(host, R"("hold_comments":true,"blocked_words":[{"word":"广告","action":"mask"}])");
+    }
+    logged_client viewer(server.port(), {.room = "demo", .name = "小孙"});
+    auto held = comment(viewer, "h", "没有主持人在线时留的言");
+    REQUIRE(code_of(held) == "ack");
+    REQUIRE(held->boolean("held") == std::optional<bool>(true));
+    logged_client later(server.port(), {.room = "demo", .token = server.token("moderator", "demo", "管理员")});
+    auto list = later.welcome().items("state.mod.held_comments");
+    REQUIRE(list.size() == 1);
+    CHECK(list[0].str("id") == held->str("cid"));
+    auto words = later.welcome().items("state.mod.blocked_words");
+    REQUIRE(words.size() == 1);
+    CHECK(words[0].str("word") == std::optional<std::string>("广告"));
+    CHECK(words[0].str("action") == std::optional<std::string>("mask"));
+    CHECK_FALSE(viewer.welcome().has("state.mod"));
+}
