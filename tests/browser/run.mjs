@@ -707,11 +707,17 @@ async function endAndReplayChecks({ consolePage, viewer }) {
         await waitFor(viewer, () => Number(document.querySelector('#replay-slider').value) > 0, null, 5000);
         await viewer.click('#replay-play'); // pause
         await shot(viewer, 'room-360-replay.png');
-        // the replay list on the home page
+        // the replay list on the home page, and a fresh visit to the ended room (a snapshot, not the live end)
         const index = await context.newPage();
         await index.goto(viewer.url().replace(/\/room\/.*/, '/'));
-        await index.locator('#rooms-ended li[data-room="demo"] a[href="/room/demo"]').waitFor({ timeout: WAIT });
+        const link = index.locator('#rooms-ended li[data-room="demo"] a[href="/room/demo"]');
+        await link.waitFor({ timeout: WAIT });
+        await toFront(index);
+        await link.click();
+        await index.waitForURL(/\/room\/demo$/, { timeout: WAIT });
+        await waitFor(index, () => document.documentElement.dataset.replay === 'ready', null, 15000);
         await index.close();
+        front = null;
     });
 }
 
