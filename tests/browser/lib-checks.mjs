@@ -233,18 +233,6 @@ export async function libChecks(check) {
 
 // standalone: node lib-checks.mjs
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-    let passed = 0;
-    let failed = 0;
-    await libChecks(async (name, fn) => {
-        try {
-            await fn();
-            passed++;
-            console.log('ok   - ' + name);
-        } catch (e) {
-            failed++;
-            console.log('FAIL - ' + name + ': ' + e.message);
-        }
-    });
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exit(failed ? 1 : 0);
+    const { runStandalone } = await import('./standalone.mjs');
+    await runStandalone(libChecks);
 }

@@ -16,8 +16,8 @@ import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createHash, randomBytes } from 'node:crypto';
 import { libChecks } from './lib-checks.mjs';
+import { drawChecks, GOLDEN } from './draw-checks.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
@@ -165,6 +165,7 @@ function watchPage(page, label, problems) {
 
 async function main() {
     await libChecks(check); // the client library alone, against a fake socket
+    await drawChecks(check); // the draw algorithm alone, in Node
     expect(existsSync(BIN), `no server binary at ${BIN} (set LIVEROOM_SERVER_BIN)`);
     expect(existsSync(join(WEB, 'room.html')), `no web root at ${WEB} (set LIVEROOM_WEB_ROOT)`);
     ({ child: server, port } = await startServer(0));
@@ -203,7 +204,13 @@ async function main() {
         watchPage(index, 'index', problems);
         await index.setViewportSize({ width: 360, height: 640 });
         await index.goto(base + '/');
-        await index.locator('a[href="/room/demo"]').waitFor({ timeout: WAIT });
+        await index.locator('a[href="/room/demo"]').first().waitFor({ timeout: WAIT });
+        // the public room list (no token on this device): the demo room is live
+        const item = index.locator('#rooms-current li[data-room="demo"] a[href="/room/demo"]');
+        await item.waitFor({ timeout: WAIT });
+        expect((await item.textContent()).includes('直播中'), 'the demo room is not shown as live: ' + (await item.textContent()));
+        await index.waitForFunction(() => document.documentElement.dataset.roomsEnded === 'loaded', null, { timeout: WAIT, polling: 100 });
+        expect((await index.locator('#rooms-ended li[data-room="demo"]').count()) === 0, 'the live demo room is listed among the replays');
         await shot(index, 'index-360.png');
         await index.close();
     });
@@ -357,73 +364,8 @@ async function main() {
         expect(sizes[1] > sizes[0] * 1.1, 'large text did not enlarge the send button: ' + sizes);
     });
 
-    await check('quiz controls: opening a quiz either reaches the viewer or shows the server\'s answer', async () => {
-        await consolePage.fill('#quiz-question', '工会驿站可以为户外劳动者提供什么？');
-        const opts = consolePage.locator('#quiz-options .opt-text');
-        await opts.nth(0).fill('歇脚喝水');
-        await opts.nth(1).fill('免费住宿');
-        await opts.nth(2).fill('代收快递');
-        await toFront(consolePage);
-        await consolePage.click('#quiz-form button[type=submit]');
-        await consolePage.waitForFunction(() => (document.querySelector('#quiz-msg')?.textContent || '').length > 0, null, { timeout: WAIT, polling: 100 });
-        const msg = await textOf(consolePage, '#quiz-msg');
-        const bad = await consolePage.locator('#quiz-msg.bad').count();
-        if (bad) {
-            expect(/不支持|not support/i.test(msg), 'unexpected quiz error: ' + msg);
-            log('       (the server does not support quizzes yet; the console said: ' + msg + ')');
-        } else {
-            await viewer.locator('#quiz:not([hidden])').waitFor({ timeout: WAIT });
-            await shot(viewer, 'room-360-quiz.png');
-        }
-        await shot(consolePage, 'console.png');
-    });
-
-    await check('viewer quiz and draw panels render contract events (injected in the page: the server has no quizzes yet)', async () => {
-        // Events go to the page's client as if they had come from the server,
-        // without touching its seq, so the live stream is unaffected.
-        const seed = randomBytes(32).toString('hex');
-        const seedHash = createHash('sha256').update(Buffer.from(seed, 'hex')).digest('hex');
-        await toFront(viewer);
-        await viewer.evaluate(
-            ({ seedHash }) => {
-                const c = window.liveroom;
-                const ev = { type: 'quiz.open', ts: Date.now(), quiz: { id: 'zt1', question: '工会驿站可以为户外劳动者提供什么？', options: ['歇脚喝水', '免费住宿', '代收快递'], multi: false, closes_at: c.serverNow() + 30000, seed_hash: seedHash } };
-                c.emit('quiz.open', ev);
-                c.emit('event', ev);
-            },
-            { seedHash },
-        );
-        await viewer.locator('#quiz:not([hidden])').waitFor({ timeout: WAIT });
-        const timer = await textOf(viewer, '#quiz-timer');
-        expect(/\d/.test(timer), 'no countdown: ' + timer);
-        await viewer.locator('#quiz-options label.opt').first().click();
-        await viewer.click('#quiz-submit');
-        await viewer.waitForFunction(() => (document.querySelector('#quiz-msg')?.textContent || '').length > 0, null, { timeout: WAIT, polling: 100 });
-        await shot(viewer, 'room-360-quiz-open.png');
-        const you = await viewer.evaluate(() => window.liveroom.you);
-        await viewer.evaluate(
-            ({ seed, seedHash, you }) => {
-                const c = window.liveroom;
-                const send = (ev) => {
-                    c.emit(ev.type, ev);
-                    c.emit('event', ev);
-                };
-                send({ type: 'quiz.tally', ts: Date.now(), id: 'zt1', counts: [12, 3, 1], total: 16 });
-                send({ type: 'quiz.close', ts: Date.now(), id: 'zt1', correct: [0], counts: [14, 3, 1], total: 18, correct_count: 14 });
-                send({ type: 'draw.result', ts: Date.now(), id: 'dt1', quiz_id: 'zt1', winners: [you, { id: 'g-000000000001', name: '<b>李四</b>' }], seed_hash: seedHash, seed });
-            },
-            { seed, seedHash, you },
-        );
-        await viewer.locator('#quiz-result li.correct').first().waitFor({ timeout: WAIT });
-        await viewer.locator('#draws:not([hidden]) .you-won').waitFor({ timeout: WAIT });
-        const names = await viewer.locator('#draws .winners li').allTextContents();
-        expect(names.includes('<b>李四</b>'), 'winner names altered: ' + JSON.stringify(names));
-        await viewer.click('#draws button.verify');
-        await viewer.waitForFunction(() => /✓/.test(document.querySelector('#draws .verify-out')?.textContent || ''), null, { timeout: WAIT, polling: 100 });
-        const verdict = await textOf(viewer, '#draws .verify-out');
-        expect(!verdict.includes('✗') && (verdict.match(/✓/g) || []).length === 2, 'seed check: ' + verdict);
-        await shot(viewer, 'room-360-quiz-draw.png');
-    });
+    await quizAndDrawChecks({ base, consolePage, viewer, problems });
+    await moderationChecks({ consolePage, viewer });
 
     await check('the dashboard shows live counters', async () => {
         const dash = await context.newPage();
@@ -472,8 +414,310 @@ async function main() {
         await viewer.click('#btn-lang');
     });
 
+    await endAndReplayChecks({ consolePage, viewer });
+
     await check('no CSP violations, script errors or dialogs on any page', async () => {
         expect(!problems.length, problems.join('\n'));
+    });
+}
+
+// ---- quizzes, draws, comment moderation, the end and the replay ----------------------------
+
+const waitFor = (page, fn, arg, timeout = WAIT) => page.waitForFunction(fn, arg, { timeout, polling: 100 });
+const htmlData = (page, key) => page.evaluate((k) => document.documentElement.dataset[k] || '', key);
+
+async function openQuiz(consolePage, { question, options, seconds }) {
+    await toFront(consolePage);
+    await consolePage.fill('#quiz-question', question);
+    const opts = consolePage.locator('#quiz-options .opt-text');
+    for (let i = 0; i < options.length; i++) await opts.nth(i).fill(options[i]);
+    await consolePage.fill('#quiz-seconds', String(seconds));
+    await consolePage.click('#quiz-form button[type=submit]');
+    await waitFor(consolePage, () => document.documentElement.dataset.consoleQuiz === 'open');
+}
+
+async function answer(page, index) {
+    await toFront(page);
+    await page.locator('#quiz:not([hidden])').waitFor({ timeout: WAIT });
+    await page.locator('#quiz-options label.opt').nth(index).click();
+    await page.click('#quiz-submit');
+    await waitFor(page, () => document.documentElement.dataset.quiz === 'answered');
+}
+
+async function quizAndDrawChecks({ base, consolePage, viewer, problems }) {
+    const quizText = '</script><img src=x onerror=alert(3)> 工会驿站可以为户外劳动者提供什么？';
+    let viewer2 = null;
+
+    await check('draw.js in the page (WebCrypto, BigInt) agrees with the server\'s golden vector', async () => {
+        const w = await viewer.evaluate(async (g) => (await import('/js/draw.js')).drawWinners(g.seed, g.round, g.eligible, g.count), GOLDEN);
+        expect(JSON.stringify(w) === JSON.stringify(GOLDEN.winners), 'winners in the page: ' + JSON.stringify(w));
+    });
+
+    await check('host opens a timed quiz from the console; viewers answer before the countdown ends, see the reveal and their rank', async () => {
+        viewer2 = await context.newPage(); // a second guest (its own tab, its own identity)
+        watchPage(viewer2, 'viewer2', problems);
+        await viewer2.setViewportSize({ width: 360, height: 740 });
+        await viewer2.goto(`${base}/room/demo`);
+        await waitLive(viewer2);
+        await openQuiz(consolePage, { question: quizText, options: ['歇脚喝水', '免费住宿', '代收快递'], seconds: 8 });
+        // the countdown runs in server time and starts at no more than the limit
+        await viewer.locator('#quiz:not([hidden])').waitFor({ timeout: WAIT });
+        const timer = await textOf(viewer, '#quiz-timer');
+        const left = Number((timer.match(/\d+/) || ['NaN'])[0]);
+        expect(left >= 1 && left <= 8, 'countdown: ' + timer);
+        expect((await textOf(viewer, '#quiz-question')) === quizText, 'the quiz question was altered');
+        await answer(viewer, 0); // right
+        await answer(viewer2, 0); // right too: two in the draw's pool
+        expect((await textOf(viewer, '#quiz-yours')).includes('A'), 'no "your answer" shown');
+        await shot(viewer, 'room-360-quiz-answered.png');
+        // the server closes it at closes_at: the reveal, then the leaderboard and my rank
+        await waitFor(viewer, () => document.documentElement.dataset.quiz === 'closed', null, 15000);
+        await viewer.locator('#quiz-options label.opt.right.mine').first().waitFor({ timeout: WAIT });
+        await viewer.locator('#quiz-result li.correct').first().waitFor({ timeout: WAIT });
+        expect((await textOf(viewer, '#quiz-msg')).includes('回答正确'), 'reveal message: ' + (await textOf(viewer, '#quiz-msg')));
+        await viewer.locator('#leaderboard:not([hidden]) #lb-list li.me').waitFor({ timeout: WAIT });
+        await waitFor(viewer, () => /^[12]$/.test(document.documentElement.dataset.rank || ''));
+        const rank = await textOf(viewer, '#my-rank');
+        expect(/第 [12] 名（共 2 人）/.test(rank), 'own rank: ' + rank);
+        await consolePage.locator('#c-lb li').nth(1).waitFor({ timeout: WAIT });
+        await shot(viewer, 'room-360-quiz-reveal.png');
+    });
+
+    await check('a draw shows the winners; "verify" recomputes them; a tampered eligible list fails', async () => {
+        await toFront(consolePage);
+        await consolePage.fill('#draw-count', '1');
+        expect((await consolePage.locator('#draw-scope').inputValue()) !== '', 'the draw is not scoped to the closed quiz');
+        await consolePage.click('#draw-go');
+        await consolePage.locator('#draw-results li').first().waitFor({ timeout: WAIT });
+        const box = viewer.locator('#draws:not([hidden]) .draw').first();
+        await box.waitFor({ timeout: WAIT });
+        expect((await box.locator('.winners li').count()) === 1, 'not one winner');
+        await toFront(viewer);
+        await box.locator('button.verify').click();
+        await waitFor(viewer, () => ['ok', 'bad'].includes(document.querySelector('#draws .verify-out')?.dataset.verdict));
+        const good = await viewer.locator('#draws .verify-out').first().textContent();
+        expect((await viewer.locator('#draws .verify-out').first().getAttribute('data-verdict')) === 'ok', 'verification failed: ' + good);
+        expect(!good.includes('✗') && good.includes('复算'), 'verdict text: ' + good);
+        await shot(viewer, 'room-360-draw-verified.png');
+        // the same draw, with one id dropped from the eligible list on its way to the page
+        await viewer.route('**/api/rooms/demo/draws/*', async (route) => {
+            const res = await route.fetch();
+            const body = await res.json();
+            body.draw.eligible = body.draw.eligible.slice(1);
+            await route.fulfill({ response: res, json: body });
+        });
+        try {
+            await toFront(viewer);
+            await viewer.locator('#draws .draw').first().locator('button.verify').click();
+            await waitFor(viewer, () => document.querySelector('#draws .verify-out')?.dataset.verdict === 'bad');
+            const bad = await viewer.locator('#draws .verify-out').first().textContent();
+            expect(bad.includes('✗'), 'tampered verdict text: ' + bad);
+            await shot(viewer, 'room-360-draw-tampered.png');
+        } finally {
+            await viewer.unroute('**/api/rooms/demo/draws/*');
+        }
+        if (viewer2) await viewer2.close();
+    });
+}
+
+async function sendComment(page, text) {
+    await toFront(page);
+    await page.click('#tab-comments');
+    await page.fill('#comment-input', text);
+    await page.click('#comment-form button[type=submit]');
+}
+
+async function setMode(consolePage, which, on) {
+    await toFront(consolePage);
+    await consolePage.setChecked(which, on);
+    await consolePage.evaluate(() => (document.querySelector('#mode-msg').textContent = ''));
+    await consolePage.click('#mode-apply');
+    await waitFor(consolePage, () => /生效|Applied/.test(document.querySelector('#mode-msg')?.textContent || ''));
+}
+
+async function moderationChecks({ consolePage, viewer }) {
+    const tag = String(Date.now() % 100000);
+
+    await check('a held comment shows in the console, then on the viewer page once approved', async () => {
+        await setMode(consolePage, '#mode-hold-comments', true);
+        const text = '请问工会驿站几点开门？' + tag;
+        await sendComment(viewer, text);
+        const local = viewer.locator('#comments li.local-held', { hasText: text });
+        await local.waitFor({ timeout: WAIT });
+        expect((await local.textContent()).includes('审核中'), 'no "awaiting review" on the author\'s page');
+        const held = consolePage.locator('#held-comments li', { hasText: text });
+        await held.waitFor({ timeout: WAIT });
+        await toFront(consolePage);
+        await held.locator('button[data-action="approve"]').click();
+        await viewer.locator('#comments li.comment:not(.local)', { hasText: text }).waitFor({ timeout: WAIT });
+        expect((await viewer.locator('#comments li.local', { hasText: text }).count()) === 0, 'the local copy stayed');
+        await consolePage.locator('#cstream li', { hasText: text }).waitFor({ timeout: WAIT });
+        await setMode(consolePage, '#mode-hold-comments', false);
+    });
+
+    await check('a removed comment disappears from the viewer page; pin makes one the notice', async () => {
+        const doomed = '这条评论会被删除' + tag;
+        await sendComment(viewer, doomed);
+        const onViewer = viewer.locator('#comments li.comment', { hasText: doomed });
+        await onViewer.waitFor({ timeout: WAIT });
+        const inConsole = consolePage.locator('#cstream li', { hasText: doomed });
+        await inConsole.waitFor({ timeout: WAIT });
+        await toFront(consolePage);
+        await inConsole.locator('button[data-action="remove"]').click();
+        await onViewer.waitFor({ state: 'detached', timeout: WAIT });
+        const pinned = '感谢主讲老师' + tag;
+        await sendComment(viewer, pinned);
+        const row = consolePage.locator('#cstream li', { hasText: pinned });
+        await row.waitFor({ timeout: WAIT });
+        await toFront(consolePage);
+        await row.locator('button[data-action="pin"]').click();
+        await waitFor(viewer, (p) => (document.querySelector('#notice-text')?.textContent || '').includes(p), pinned);
+        // the public moderation counts show one removal
+        await waitFor(viewer, () => /删除 [1-9]/.test(document.querySelector('#moderation-text')?.textContent || ''));
+    });
+
+    await check('mute (seconds), shield and their lifting reach the viewer as friendly messages', async () => {
+        const user = await viewer.evaluate(() => window.liveroom.you.id);
+        const mine = consolePage.locator(`#cstream li.cm:has(button[data-user="${user}"])`).last();
+        await mine.waitFor({ timeout: WAIT });
+        await toFront(consolePage);
+        await consolePage.selectOption('#mute-seconds', '60');
+        await mine.locator('button[data-action="mute"]').click();
+        await waitFor(consolePage, () => /禁言 60 秒/.test(document.querySelector('#cm-msg')?.textContent || ''));
+        await sendComment(viewer, '我被禁言了吗' + tag);
+        await waitFor(viewer, () => /禁言，\d+ 秒后/.test(document.querySelector('#comment-msg')?.textContent || ''));
+        // the viewer's history in the console, then unmute
+        await toFront(consolePage);
+        await mine.locator('button[data-action="history"]').click();
+        await consolePage.locator('#user-box:not([hidden]) #user-comments li').first().waitFor({ timeout: WAIT });
+        await consolePage.click('#user-unmute');
+        await waitFor(consolePage, () => /解除禁言/.test(document.querySelector('#cm-msg')?.textContent || ''));
+        // the shield: guests read-only
+        await toFront(consolePage);
+        await consolePage.fill('#shield-minutes', '5');
+        await consolePage.click('#shield-raise');
+        await waitFor(consolePage, () => document.documentElement.dataset.shield === '5');
+        await sendComment(viewer, '防护模式下游客能发言吗' + tag);
+        await waitFor(viewer, () => /保护模式/.test(document.querySelector('#comment-msg')?.textContent || ''));
+        await toFront(consolePage);
+        await consolePage.click('#shield-lift');
+        await waitFor(consolePage, () => document.documentElement.dataset.shield === '0');
+    });
+
+    await check('blocked words with block / mask from the console editor', async () => {
+        await toFront(consolePage);
+        await consolePage.click('#words-add');
+        await consolePage.locator('#words .word-text').last().fill('加微信');
+        await consolePage.locator('#words .word-action').last().selectOption('block');
+        await consolePage.click('#words-add');
+        await consolePage.locator('#words .word-text').last().fill('广告');
+        await consolePage.locator('#words .word-action').last().selectOption('mask');
+        await consolePage.evaluate(() => (document.querySelector('#mode-msg').textContent = ''));
+        await consolePage.click('#mode-apply');
+        await waitFor(consolePage, () => /生效/.test(document.querySelector('#mode-msg')?.textContent || ''));
+        await sendComment(viewer, '加 微 信 领礼品');
+        await waitFor(viewer, () => /不允许/.test(document.querySelector('#comment-msg')?.textContent || ''));
+        await sendComment(viewer, '这是广告' + tag);
+        await viewer.locator('#comments li.comment', { hasText: '这是＊＊' + tag }).waitFor({ timeout: WAIT });
+    });
+
+    await check('a display name with markup (</script>, <img onerror>) shows as text on both pages', async () => {
+        const evilName = '</script><img src=x onerror=1>';
+        await toFront(viewer);
+        await viewer.click('#btn-name');
+        await viewer.fill('#name-input', evilName);
+        await viewer.click('#name-form button[type=submit]');
+        await waitFor(viewer, (n) => window.liveroom.you && window.liveroom.you.name === n && document.documentElement.dataset.conn === 'live', evilName);
+        expect((await textOf(viewer, '#my-name')) === evilName, 'name shown as ' + (await textOf(viewer, '#my-name')));
+        const text = '名字里有标签' + tag;
+        await sendComment(viewer, text);
+        const author = viewer.locator('#comments li.comment', { hasText: text }).locator('.author');
+        await author.waitFor({ timeout: WAIT });
+        expect((await author.textContent()) === evilName, 'comment author shown as ' + (await author.textContent()));
+        const row = consolePage.locator('#cstream li', { hasText: text }).locator('.author');
+        await row.waitFor({ timeout: WAIT });
+        expect((await row.textContent()) === evilName, 'console author shown as ' + (await row.textContent()));
+        for (const p of [viewer, consolePage]) {
+            expect((await p.evaluate(() => document.querySelectorAll('body img:not(#card-image)').length)) === 0, 'a name became an <img>');
+        }
+    });
+}
+
+async function endAndReplayChecks({ consolePage, viewer }) {
+    await check('the console exports JSON and CSV through the Bearer header (Blob downloads)', async () => {
+        await toFront(consolePage);
+        const [dl] = await Promise.all([consolePage.waitForEvent('download', { timeout: WAIT }), consolePage.click('#exports button[data-export="json"]')]);
+        expect(dl.suggestedFilename() === 'demo-export.json', 'file name ' + dl.suggestedFilename());
+        const path = await dl.path();
+        const record = JSON.parse((await import('node:fs')).readFileSync(path, 'utf8'));
+        expect(Array.isArray(record.quizzes) && record.quizzes.length >= 1 && Array.isArray(record.draws) && record.draws.length >= 1, 'the export lacks the quiz or the draw');
+        const [csv] = await Promise.all([consolePage.waitForEvent('download', { timeout: WAIT }), consolePage.click('#exports button[data-export="comments"]')]);
+        const text = (await import('node:fs')).readFileSync(await csv.path(), 'utf8');
+        expect(text.charCodeAt(0) === 0xfeff && text.includes('\r\n'), 'not the CSV with a BOM');
+        expect(!consolePage.url().includes('token'), 'the token leaked into the URL');
+        await shot(consolePage, 'console.png');
+    });
+
+    await check('after room.end the room page plays the replay; the slider shows the room at that time', async () => {
+        await toFront(consolePage);
+        await consolePage.click('#btn-end');
+        await consolePage.click('#btn-end'); // the second click confirms
+        await waitFor(viewer, () => document.documentElement.dataset.replay === 'ready', null, 15000);
+        await viewer.locator('#replay:not([hidden]) #replay-controls:not([hidden])').waitFor({ timeout: WAIT });
+        const at = async (fraction) => {
+            await viewer.evaluate((f) => {
+                const s = document.querySelector('#replay-slider');
+                s.value = String(Math.round(Number(s.max) * f));
+                s.dispatchEvent(new Event('input', { bubbles: true }));
+            }, fraction);
+            return viewer.evaluate(() => ({
+                comments: document.querySelectorAll('#comments li.comment').length,
+                answered: document.querySelectorAll('#questions li.q-answered').length,
+                quiz: !document.querySelector('#quiz').hidden,
+                card: document.querySelector('#card-title').textContent,
+                status: document.querySelector('#status').textContent,
+            }));
+        };
+        const end = await at(1);
+        expect(end.comments > 0 && end.answered > 0 && end.quiz, 'the end of the replay lacks comments, answers or the quiz: ' + JSON.stringify(end));
+        const start = await at(0);
+        expect(start.comments === 0 && start.answered === 0 && !start.quiz, 'the start of the replay shows later things: ' + JSON.stringify(start));
+        await shot(viewer, 'room-360-replay-start.png');
+        // the moment of the quiz: the slider at the quiz.close event's time shows the reveal but not the draw
+        const mid = await viewer.evaluate(async () => {
+            const res = await fetch('/api/rooms/demo/replay?from=1&limit=1000');
+            const { events } = await res.json();
+            const t0 = events[0].ts;
+            const close = events.find((e) => e.type === 'quiz.close');
+            const drawn = events.find((e) => e.type === 'draw.result');
+            return { close: close.ts - t0, drawn: drawn.ts - t0 };
+        });
+        if (mid.drawn > mid.close) {
+            await viewer.evaluate((v) => {
+                const s = document.querySelector('#replay-slider');
+                s.value = String(v);
+                s.dispatchEvent(new Event('input', { bubbles: true }));
+            }, mid.close);
+            await viewer.locator('#quiz-result li.correct').first().waitFor({ timeout: WAIT });
+            expect(await viewer.locator('#draws').isHidden(), 'the draw shows before it happened');
+        }
+        await at(1);
+        await toFront(viewer);
+        await viewer.click('#replay-play');
+        await waitFor(viewer, () => Number(document.querySelector('#replay-slider').value) > 0, null, 5000);
+        await viewer.click('#replay-play'); // pause
+        await shot(viewer, 'room-360-replay.png');
+        // the replay list on the home page, and a fresh visit to the ended room (a snapshot, not the live end)
+        const index = await context.newPage();
+        await index.goto(viewer.url().replace(/\/room\/.*/, '/'));
+        const link = index.locator('#rooms-ended li[data-room="demo"] a[href="/room/demo"]');
+        await link.waitFor({ timeout: WAIT });
+        await toFront(index);
+        await link.click();
+        await index.waitForURL(/\/room\/demo$/, { timeout: WAIT });
+        await waitFor(index, () => document.documentElement.dataset.replay === 'ready', null, 15000);
+        await index.close();
+        front = null;
     });
 }
 

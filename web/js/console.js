@@ -4,258 +4,15 @@
 // the moderators' part (held questions, mode, backlog).
 
 import { connect } from './liveroom.js';
-import { t, extend, apply as applyI18n, setLang, getLang, onLangChange, errorText, clock } from './i18n.js';
+import './console_strings.js';
+import { t, apply as applyI18n, setLang, getLang, onLangChange, errorText, clock } from './i18n.js';
 import { el, $, $$, setText, setLines, batched, roomFromPath, storeGet, storeSet } from './dom.js';
 import { takeToken, saveToken, forgetToken, describeToken, isStaffRole, api } from './staff.js';
+import { createModerationPanel } from './moderation_panel.js';
+import { createModePanel } from './mode_panel.js';
+import { createQuizBuilder } from './quiz_builder.js';
+import { createExportLinks } from './export_links.js';
 
-extend({
-    zh: {
-        'c.title': '主持控制台',
-        'c.link.room': '观众页',
-        'c.link.dash': '数据大屏',
-        'c.logout': '退出',
-        'c.login.title': '输入主持人或管理员令牌',
-        'c.login.placeholder': '粘贴令牌（JWT）',
-        'c.login.remember': '在此设备上记住（共用电脑请勿勾选）',
-        'c.login.go': '进入控制台',
-        'c.login.expired': '这个令牌已过期',
-        'c.login.role': '这个令牌的角色是“{role}”，控制台需要主持人或管理员',
-        'c.login.bad': '令牌无效：{reason}',
-        'c.who': '{name}（{role}）',
-        'c.cnt.online': '在线',
-        'c.cnt.peak': '峰值',
-        'c.cnt.views': '观看',
-        'c.cnt.likes': '点赞',
-        'c.cnt.questions': '提问',
-        'c.cnt.comments': '评论',
-        'c.cnt.backlog': '待答积压',
-        'c.cnt.peak_at': '于 {time}',
-        'c.cnt.unique': '独立 {n}',
-        'c.cnt.answered': '已答 {n}',
-        'c.cnt.backlog.v': '{n} 题',
-        'c.cnt.backlog.sub': '≥{t} 票 {above} 题 · 约需 {m} 分钟 · {pace}/分钟',
-        'c.cnt.backlog.nopace': '≥{t} 票 {above} 题 · 尚无回答速度',
-        'c.room.title': '直播状态',
-        'c.room.start': '开始直播',
-        'c.room.end': '结束直播',
-        'c.room.end.confirm': '确认结束？再点一次',
-        'c.room.ends': '计划 {time} 结束',
-        'c.room.extended': '已延长至 {time}',
-        'c.room.ended': '直播已结束',
-        'c.notice.title': '置顶公告',
-        'c.notice.placeholder': '公告内容（最多 500 字）',
-        'c.notice.set': '发布公告',
-        'c.notice.clear': '清除',
-        'c.notice.current': '当前：{text}',
-        'c.notice.none': '当前没有公告',
-        'c.deck.title': '讲解卡片',
-        'c.deck.show': '显示',
-        'c.deck.showing': '正在显示',
-        'c.deck.forbidden': '卡片库需要主持人令牌；可在下方新建卡片',
-        'c.deck.failed': '无法读取卡片库：{reason}',
-        'c.deck.empty': '卡片库是空的',
-        'c.card.new': '新建卡片并显示',
-        'c.card.title': '标题（最多 100 字）',
-        'c.card.body': '正文（最多 2000 字，可换行）',
-        'c.card.segment': '段落',
-        'c.card.image': '图片地址（https://…，可不填）',
-        'c.card.link': '链接（https://…，可不填）',
-        'c.card.show': '显示此卡片',
-        'c.seg': '第 {n} 部分',
-        'c.qa.title': '问答队列',
-        'c.qa.resync': '刷新',
-        'c.qa.resync.title': '重新取得完整状态（待审问题、设置、积压）',
-        'c.qa.held': '待审核',
-        'c.qa.visible': '待回答',
-        'c.qa.answering': '正在回答',
-        'c.qa.answered': '已回答',
-        'c.qa.empty': '这里没有问题',
-        'c.qa.approve': '通过',
-        'c.qa.dismiss': '关闭',
-        'c.qa.answering.btn': '正在回答',
-        'c.qa.answer.btn': '回答',
-        'c.qa.answer.placeholder': '回答内容（可不填，只关联卡片）',
-        'c.qa.answer.send': '提交回答',
-        'c.qa.answer.card': '关联卡片',
-        'c.qa.answer.nocard': '不关联',
-        'c.qa.votes': '{n} 票',
-        'c.qa.anonymous': '匿名',
-        'c.qa.similar': '相似问题：',
-        'c.qa.merge_into': '合并到此题 →',
-        'c.qa.answered_match': '已有相似的已答问题：',
-        'c.qa.merge': '合并',
-        'c.qa.merge.pick': '合并到…',
-        'c.qa.more': '更多',
-        'c.qa.done': '已完成',
-        'c.qa.answer.label': '答：',
-        'c.qa.card.label': '卡片：{title}',
-        'c.cm.title': '评论',
-        'c.cm.held': '待审评论',
-        'c.cm.remove': '删除',
-        'c.cm.mute': '禁言 5 分钟',
-        'c.cm.ban': '封禁',
-        'c.cm.ban.confirm': '确认封禁？',
-        'c.cm.approve': '通过',
-        'c.cm.done': '已处理',
-        'c.mode.title': '互动设置',
-        'c.mode.slow': '慢速模式（秒，0 = 关）',
-        'c.mode.hold_comments': '评论先审后发',
-        'c.mode.hold_questions': '提问先审后发',
-        'c.mode.words': '屏蔽词（每行一个；可写“词 | mask”或“词 | hold”）',
-        'c.mode.words.count': '服务器上有 {n} 个屏蔽词',
-        'c.mode.apply': '应用设置',
-        'c.mode.applied': '设置已生效',
-        'c.quiz.title': '有奖答题',
-        'c.quiz.question': '题目',
-        'c.quiz.option': '选项 {k}',
-        'c.quiz.correct': '正确',
-        'c.quiz.remove': '删除选项',
-        'c.quiz.add': '添加选项',
-        'c.quiz.seconds': '限时（秒，0 = 不限时）',
-        'c.quiz.scoring': '计分',
-        'c.quiz.accuracy': '准确率',
-        'c.quiz.speed': '速度',
-        'c.quiz.open': '开始答题',
-        'c.quiz.opened': '答题已开始',
-        'c.quiz.close': '结束答题并揭晓',
-        'c.quiz.need': '请填写题目、至少两个选项，并勾选正确答案',
-        'c.quiz.state.open': '进行中 · {n} 人作答',
-        'c.quiz.state.left': '进行中 · 剩余 {s} 秒 · {n} 人作答',
-        'c.quiz.state.closed': '已揭晓 · {n} 人作答，{c} 人答对',
-        'c.draw.count': '抽奖人数',
-        'c.draw.scope': '范围',
-        'c.draw.all': '所有答题者',
-        'c.draw.quiz': '本题：{q}',
-        'c.draw.go': '抽奖',
-        'c.draw.result': '中奖：{names}',
-        'c.draw.none': '没有中奖者',
-        'c.log.title': '其他管理消息',
-        'c.ok': '已完成',
-    },
-    en: {
-        'c.title': 'Console',
-        'c.link.room': 'Viewer page',
-        'c.link.dash': 'Dashboard',
-        'c.logout': 'Sign out',
-        'c.login.title': 'Enter a host or moderator token',
-        'c.login.placeholder': 'Paste the token (JWT)',
-        'c.login.remember': 'Remember on this device (not on a shared computer)',
-        'c.login.go': 'Open the console',
-        'c.login.expired': 'This token has expired',
-        'c.login.role': 'This token is for a “{role}”; the console needs a moderator or host',
-        'c.login.bad': 'Token refused: {reason}',
-        'c.who': '{name} ({role})',
-        'c.cnt.online': 'Online',
-        'c.cnt.peak': 'Peak',
-        'c.cnt.views': 'Views',
-        'c.cnt.likes': 'Likes',
-        'c.cnt.questions': 'Questions',
-        'c.cnt.comments': 'Comments',
-        'c.cnt.backlog': 'Q&A backlog',
-        'c.cnt.peak_at': 'at {time}',
-        'c.cnt.unique': '{n} unique',
-        'c.cnt.answered': '{n} answered',
-        'c.cnt.backlog.v': '{n} open',
-        'c.cnt.backlog.sub': '{above} with ≥{t} votes · about {m} min · {pace}/min',
-        'c.cnt.backlog.nopace': '{above} with ≥{t} votes · no answer pace yet',
-        'c.room.title': 'Room',
-        'c.room.start': 'Start',
-        'c.room.end': 'End the live',
-        'c.room.end.confirm': 'Sure? Click again to end',
-        'c.room.ends': 'ends {time}',
-        'c.room.extended': 'extended to {time}',
-        'c.room.ended': 'The live has ended',
-        'c.notice.title': 'Pinned notice',
-        'c.notice.placeholder': 'Notice (500 characters)',
-        'c.notice.set': 'Pin',
-        'c.notice.clear': 'Clear',
-        'c.notice.current': 'Now: {text}',
-        'c.notice.none': 'No notice now',
-        'c.deck.title': 'Card deck',
-        'c.deck.show': 'Show',
-        'c.deck.showing': 'Showing',
-        'c.deck.forbidden': 'The deck needs a host token; you can still make a new card below',
-        'c.deck.failed': 'Cannot read the deck: {reason}',
-        'c.deck.empty': 'The deck is empty',
-        'c.card.new': 'New card, shown at once',
-        'c.card.title': 'Title (100 characters)',
-        'c.card.body': 'Body (2,000 characters; line breaks kept)',
-        'c.card.segment': 'Segment',
-        'c.card.image': 'Image URL (https://…, optional)',
-        'c.card.link': 'Link (https://…, optional)',
-        'c.card.show': 'Show this card',
-        'c.seg': 'Part {n}',
-        'c.qa.title': 'Q&A queue',
-        'c.qa.resync': 'Refresh',
-        'c.qa.resync.title': 'Fetch the full state again (held questions, mode, backlog)',
-        'c.qa.held': 'Held',
-        'c.qa.visible': 'Open',
-        'c.qa.answering': 'Answering',
-        'c.qa.answered': 'Answered',
-        'c.qa.empty': 'No questions here',
-        'c.qa.approve': 'Approve',
-        'c.qa.dismiss': 'Dismiss',
-        'c.qa.answering.btn': 'Answering now',
-        'c.qa.answer.btn': 'Answer',
-        'c.qa.answer.placeholder': 'Answer (optional when a card is linked)',
-        'c.qa.answer.send': 'Send answer',
-        'c.qa.answer.card': 'Card',
-        'c.qa.answer.nocard': 'none',
-        'c.qa.votes': '{n} votes',
-        'c.qa.anonymous': 'anonymous',
-        'c.qa.similar': 'Similar:',
-        'c.qa.merge_into': 'Merge into this →',
-        'c.qa.answered_match': 'A similar question was answered:',
-        'c.qa.merge': 'Merge',
-        'c.qa.merge.pick': 'Merge into…',
-        'c.qa.more': 'More',
-        'c.qa.done': 'Done',
-        'c.qa.answer.label': 'A: ',
-        'c.qa.card.label': 'Card: {title}',
-        'c.cm.title': 'Comments',
-        'c.cm.held': 'Held comments',
-        'c.cm.remove': 'Remove',
-        'c.cm.mute': 'Mute 5 min',
-        'c.cm.ban': 'Ban',
-        'c.cm.ban.confirm': 'Sure? Ban',
-        'c.cm.approve': 'Approve',
-        'c.cm.done': 'Done',
-        'c.mode.title': 'Mode',
-        'c.mode.slow': 'Slow mode (seconds, 0 = off)',
-        'c.mode.hold_comments': 'Hold comments for review',
-        'c.mode.hold_questions': 'Hold questions for review',
-        'c.mode.words': 'Blocked words (one a line; “word | mask” or “word | hold”)',
-        'c.mode.words.count': '{n} blocked words on the server',
-        'c.mode.apply': 'Apply',
-        'c.mode.applied': 'Applied',
-        'c.quiz.title': 'Prize quiz',
-        'c.quiz.question': 'Question',
-        'c.quiz.option': 'Option {k}',
-        'c.quiz.correct': 'correct',
-        'c.quiz.remove': 'Remove option',
-        'c.quiz.add': 'Add option',
-        'c.quiz.seconds': 'Time limit (s, 0 = none)',
-        'c.quiz.scoring': 'Scoring',
-        'c.quiz.accuracy': 'accuracy',
-        'c.quiz.speed': 'speed',
-        'c.quiz.open': 'Open the quiz',
-        'c.quiz.opened': 'Quiz open',
-        'c.quiz.close': 'Close and reveal',
-        'c.quiz.need': 'A question, at least two options and a correct one are needed',
-        'c.quiz.state.open': 'open · {n} answers',
-        'c.quiz.state.left': 'open · {s} s left · {n} answers',
-        'c.quiz.state.closed': 'revealed · {n} answers, {c} correct',
-        'c.draw.count': 'Winners',
-        'c.draw.scope': 'Among',
-        'c.draw.all': 'everyone who answered',
-        'c.draw.quiz': 'this quiz: {q}',
-        'c.draw.go': 'Draw',
-        'c.draw.result': 'Winners: {names}',
-        'c.draw.none': 'No winners',
-        'c.log.title': 'Other moderation messages',
-        'c.ok': 'Done',
-    },
-});
 
 const roomId = roomFromPath();
 const html = document.documentElement;
@@ -304,16 +61,11 @@ let current = {
     extended: false,
     card: null,
     notice: '',
-    mode: null,
     counters: {},
     backlog: null,
     presence: {},
 };
 const questions = new Map(); // id → {q, similar: [], answered_match}
-let comments = []; // recent published comments
-const heldComments = new Map();
-const quizzes = new Map();
-let liveQuiz = null;
 let bucket = 'held';
 const openForms = new Map(); // qid → {text, card}: answer forms being typed into
 
@@ -356,14 +108,11 @@ function wire(c) {
         for (const q of state.questions || []) questions.set(q.id, { q, ...pick(keep.get(q.id)) });
         if (state.mod) {
             for (const q of state.mod.held_questions || []) questions.set(q.id, { q, ...pick(keep.get(q.id)) });
-            if (state.mod.mode) current.mode = state.mod.mode;
+            if (state.mod.mode) mode.set(state.mod.mode, true);
             if (state.mod.backlog) current.backlog = state.mod.backlog;
         }
-        comments = (state.comments || []).slice(-100);
-        if (state.quiz) {
-            liveQuiz = { ...state.quiz, closed: false };
-            quizzes.set(liveQuiz.id, liveQuiz);
-        }
+        moderation.snapshot(state);
+        quiz.snapshot(state);
         renderEverything();
         html.dataset.seq = String(c.seq);
     });
@@ -388,36 +137,19 @@ function wire(c) {
                 upsertQuestion(ev.question);
                 break;
             case 'comment':
-                comments.push(ev.comment);
-                if (comments.length > 100) comments.shift();
-                heldComments.delete(ev.comment.id);
-                renderCommentsSoon();
-                break;
             case 'comment.removed':
-                comments = comments.filter((x) => x.id !== ev.id);
-                renderCommentsSoon();
+                moderation.event(ev);
                 break;
             case 'presence':
                 current.presence = ev;
                 renderCounters();
                 break;
             case 'quiz.open':
-                liveQuiz = { ...ev.quiz, closed: false };
-                quizzes.set(liveQuiz.id, liveQuiz);
-                renderQuiz();
-                break;
             case 'quiz.tally':
-            case 'quiz.close': {
-                const q = quizzes.get(ev.id) || { id: ev.id, question: '', options: [] };
-                Object.assign(q, { counts: ev.counts, total: ev.total });
-                if (ev.type === 'quiz.close') Object.assign(q, { closed: true, correct: ev.correct, correct_count: ev.correct_count });
-                quizzes.set(q.id, q);
-                liveQuiz = q;
-                renderQuiz();
-                break;
-            }
+            case 'quiz.close':
+            case 'leaderboard':
             case 'draw.result':
-                addDraw(ev);
+                quiz.event(ev);
                 break;
             default:
                 break;
@@ -432,19 +164,10 @@ function wire(c) {
         if (ev.backlog) current.backlog = ev.backlog;
         renderCounters();
     });
-    c.on('mod.mode', (ev) => {
-        current.mode = ev.mode || ev; // the mode's fields, inline or under "mode"
-        renderMode(false);
-    });
+    c.on('mod.mode', (ev) => mode.set(ev.mode || ev, false)); // the mode's fields, under "mode"
     c.on('mod', (ev) => {
         if (['mod.question', 'mod.counters', 'mod.mode'].includes(ev.type)) return;
-        if (ev.type === 'mod.comment' && ev.comment) {
-            // Held comments (the server will send them when comment moderation lands).
-            if (ev.held === false || ev.status === 'published' || ev.status === 'removed') heldComments.delete(ev.comment.id);
-            else heldComments.set(ev.comment.id, ev.comment);
-            renderHeldComments();
-            return;
-        }
+        if (moderation.mod(ev)) return;
         logMod(ev);
     });
 }
@@ -482,6 +205,13 @@ async function act(msgNode, type, fields, okText) {
         return null;
     }
 }
+
+// ---- panels in their own modules ---------------------------------------------------------------
+
+const moderation = createModerationPanel({ act });
+const mode = createModePanel({ roomId, act });
+const quiz = createQuizBuilder({ act, showMsg, serverNow: () => (client ? client.serverNow() : Date.now()) });
+createExportLinks({ roomId, getToken: () => token });
 
 // ---- room: status, extend, end ---------------------------------------------------------------
 
@@ -840,121 +570,6 @@ for (const tab of $$('.qtab')) {
     });
 }
 
-// ---- comments stream with moderation ------------------------------------------------------------
-
-const renderCommentsSoon = batched(renderComments);
-
-function commentItem(c, held) {
-    const li = el('li', { class: 'cm', 'data-cid': c.id });
-    li.append(el('span', { class: 'author' }, (c.author && c.author.name) || '?'), el('span', { class: 'text' }, c.text || ''));
-    const actions = el('span', { class: 'cm-actions' });
-    const btn = (action, label, cls) => el('button', { type: 'button', class: 'tiny ' + (cls || ''), 'data-action': action, 'data-cid': c.id, 'data-user': c.author ? c.author.id : '' }, label);
-    if (held) actions.append(btn('approve', t('c.cm.approve')));
-    actions.append(btn('remove', t('c.cm.remove')), btn('mute', t('c.cm.mute')), btn('ban', t('c.cm.ban'), 'danger-soft'));
-    li.appendChild(actions);
-    return li;
-}
-
-function renderComments() {
-    const list = $('#cstream');
-    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    list.replaceChildren(...comments.map((c) => commentItem(c, false)));
-    if (nearBottom) list.scrollTop = list.scrollHeight;
-}
-
-function renderHeldComments() {
-    $('#held-comments-box').hidden = heldComments.size === 0;
-    $('#held-comments').replaceChildren(...[...heldComments.values()].map((c) => commentItem(c, true)));
-}
-
-async function onCommentAction(e) {
-    const b = e.target.closest('button[data-action]');
-    if (!b) return;
-    const msg = $('#cm-msg');
-    const { cid, user } = b.dataset;
-    switch (b.dataset.action) {
-        case 'approve':
-            if (await act(msg, 'comment.approve', { cid })) heldComments.delete(cid);
-            renderHeldComments();
-            break;
-        case 'remove':
-            if (await act(msg, 'comment.remove', { cid })) heldComments.delete(cid);
-            renderHeldComments();
-            break;
-        case 'mute':
-            await act(msg, 'user.mute', { user, seconds: 300 });
-            break;
-        case 'ban':
-            if (!b.classList.contains('armed')) {
-                b.classList.add('armed');
-                setText(b, t('c.cm.ban.confirm'));
-                setTimeout(() => {
-                    b.classList.remove('armed');
-                    setText(b, t('c.cm.ban'));
-                }, 4000);
-                return;
-            }
-            await act(msg, 'user.ban', { user });
-            break;
-        default:
-            break;
-    }
-}
-$('#cstream').addEventListener('click', onCommentAction);
-$('#held-comments').addEventListener('click', onCommentAction);
-
-// ---- mode --------------------------------------------------------------------------------
-
-const wordsKey = 'liveroom.words.' + roomId;
-
-function renderMode(fillForm) {
-    const m = current.mode;
-    if (!m) return;
-    if (fillForm) {
-        $('#mode-slow').value = String(m.slow_seconds || 0);
-        $('#mode-hold-comments').checked = !!m.hold_comments;
-        $('#mode-words').value = storeGet('session', wordsKey) || '';
-    }
-    $('#mode-hold-questions').checked = !!m.hold_questions;
-    $('#qa-hold-quick').checked = !!m.hold_questions;
-    setText($('#mode-words-count'), t('c.mode.words.count', { n: typeof m.blocked_words === 'number' ? m.blocked_words : (m.blocked_words || []).length }));
-}
-
-function parseWords(text) {
-    const out = [];
-    for (const line of text.split('\n')) {
-        const [word, action] = line.split('|').map((s) => s.trim());
-        if (!word) continue;
-        if (action && ['block', 'mask', 'hold'].includes(action)) out.push({ word, action });
-        else out.push(word);
-    }
-    return out;
-}
-
-$('#mode-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const words = $('#mode-words').value;
-    const fields = {
-        slow_seconds: Math.max(0, Number($('#mode-slow').value) || 0),
-        hold_comments: $('#mode-hold-comments').checked,
-        hold_questions: $('#mode-hold-questions').checked,
-        blocked_words: parseWords(words),
-    };
-    const ack = await act($('#mode-msg'), 'room.mode', fields, t('c.mode.applied'));
-    if (ack) {
-        storeSet('session', wordsKey, words);
-        if (ack.mode) current.mode = ack.mode;
-        renderMode(false);
-    }
-});
-
-$('#qa-hold-quick').addEventListener('change', async (e) => {
-    const want = e.target.checked;
-    const ack = await act($('#qa-msg'), 'room.mode', { hold_questions: want }, t('c.mode.applied'));
-    if (ack && ack.mode) current.mode = ack.mode;
-    renderMode(false);
-});
-
 // ---- counters -------------------------------------------------------------------------------
 
 function renderCounters() {
@@ -984,119 +599,6 @@ function renderCounters() {
     }
 }
 
-// ---- quiz and draw -------------------------------------------------------------------------------
-
-function optionRow(i, text = '', correct = false) {
-    const input = el('input', { class: 'opt-text', maxlength: '100', placeholder: t('c.quiz.option', { k: String.fromCharCode(65 + i) }), 'aria-label': t('c.quiz.option', { k: String.fromCharCode(65 + i) }) });
-    input.value = text;
-    const box = el('input', { type: 'checkbox', class: 'opt-correct' });
-    box.checked = correct;
-    return el(
-        'li',
-        null,
-        el('span', { class: 'opt-key' }, String.fromCharCode(65 + i)),
-        input,
-        el('label', { class: 'check small' }, box, ' ' + t('c.quiz.correct')),
-        el('button', { type: 'button', class: 'tiny', 'data-action': 'remove-opt', 'aria-label': t('c.quiz.remove') }, '×'),
-    );
-}
-
-function quizOptions() {
-    return $$('#quiz-options li').map((li) => ({ text: li.querySelector('.opt-text').value.trim(), correct: li.querySelector('.opt-correct').checked }));
-}
-
-function renderQuizOptions(opts) {
-    $('#quiz-options').replaceChildren(...opts.map((o, i) => optionRow(i, o.text, o.correct)));
-}
-
-renderQuizOptions([{ text: '', correct: true }, { text: '', correct: false }, { text: '', correct: false }]);
-
-$('#quiz-add').addEventListener('click', () => {
-    const opts = quizOptions();
-    if (opts.length >= 8) return;
-    opts.push({ text: '', correct: false });
-    renderQuizOptions(opts);
-    $$('#quiz-options .opt-text').at(-1).focus();
-});
-$('#quiz-options').addEventListener('click', (e) => {
-    const b = e.target.closest('button[data-action=remove-opt]');
-    if (!b) return;
-    const opts = quizOptions();
-    if (opts.length <= 2) return;
-    const i = $$('#quiz-options li').indexOf(b.closest('li'));
-    opts.splice(i, 1);
-    renderQuizOptions(opts);
-});
-
-$('#quiz-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const question = $('#quiz-question').value.trim();
-    const opts = quizOptions().filter((o) => o.text);
-    const correct = opts.map((o, i) => (o.correct ? i : -1)).filter((i) => i >= 0);
-    if (!question || opts.length < 2 || !correct.length) return showMsg($('#quiz-msg'), t('c.quiz.need'), true);
-    const ack = await act($('#quiz-msg'), 'quiz.open', {
-        question,
-        options: opts.map((o) => o.text),
-        correct,
-        seconds: Math.max(0, Number($('#quiz-seconds').value) || 0),
-        scoring: $('#quiz-scoring').value,
-    }, t('c.quiz.opened'));
-    if (ack) $('#quiz-question').value = '';
-});
-
-$('#quiz-close').addEventListener('click', () => {
-    if (liveQuiz) act($('#quiz-msg'), 'quiz.close', { quiz: liveQuiz.id });
-});
-
-$('#draw-go').addEventListener('click', async () => {
-    const fields = { count: Math.max(1, Number($('#draw-count').value) || 1) };
-    const scope = $('#draw-scope').value;
-    if (scope) fields.quiz = scope;
-    await act($('#quiz-msg'), 'draw', fields);
-});
-
-function renderQuiz() {
-    const q = liveQuiz;
-    $('#quiz-live').hidden = !q;
-    // draw scope choices
-    const sel = $('#draw-scope');
-    const keep = sel.value;
-    sel.replaceChildren(el('option', { value: '' }, t('c.draw.all')));
-    for (const z of quizzes.values()) sel.appendChild(el('option', { value: z.id }, t('c.draw.quiz', { q: (z.question || z.id).slice(0, 30) })));
-    sel.value = keep && quizzes.has(keep) ? keep : q ? q.id : '';
-    if (!q) return;
-    setText($('#quiz-live-q'), q.question || q.id);
-    tickQuiz();
-    const counts = q.counts || [];
-    const total = Math.max(1, q.total || counts.reduce((a, b) => a + b, 0));
-    $('#quiz-live-counts').replaceChildren(
-        ...(q.options || counts).map((text, i) => {
-            const fill = el('span', { class: 'fill' });
-            fill.style.width = Math.round((100 * (counts[i] || 0)) / total) + '%';
-            const correct = q.closed && (q.correct || []).includes(i);
-            return el('li', { class: correct ? 'correct' : '' }, el('span', { class: 'lbl' }, String.fromCharCode(65 + i) + ' ' + (typeof text === 'string' ? text : '')), el('span', { class: 'bar' }, fill), el('span', { class: 'num' }, String(counts[i] || 0)));
-        }),
-    );
-    $('#quiz-close').hidden = !!q.closed;
-}
-
-function tickQuiz() {
-    const q = liveQuiz;
-    if (!q) return;
-    let s;
-    if (q.closed) s = t('c.quiz.state.closed', { n: q.total || 0, c: q.correct_count ?? '?' });
-    else if (q.closes_at) s = t('c.quiz.state.left', { s: Math.max(0, Math.ceil((q.closes_at - client.serverNow()) / 1000)), n: q.total || 0 });
-    else s = t('c.quiz.state.open', { n: q.total || 0 });
-    setText($('#quiz-live-state'), s);
-}
-
-function addDraw(ev) {
-    const names = (ev.winners || []).map((w) => w.name || w.id).join('、');
-    $('#draw-results').prepend(
-        el('li', null, el('p', { class: 'strong' }, names ? t('c.draw.result', { names }) : t('c.draw.none')), el('p', { class: 'mono muted' }, 'seed_hash ' + (ev.seed_hash || '')), el('p', { class: 'mono muted' }, 'seed ' + (ev.seed || ''))),
-    );
-}
-
 // ---- other mod events ---------------------------------------------------------------------
 
 function logMod(ev) {
@@ -1114,17 +616,15 @@ function renderEverything() {
     renderNotice();
     renderDeck();
     renderQueue();
-    renderComments();
-    renderHeldComments();
-    renderMode(true);
+    moderation.render();
+    mode.render(false);
     renderCounters();
-    renderQuiz();
+    quiz.render();
     renderConn();
 }
 
 onLangChange(() => {
-    const opts = quizOptions();
-    renderQuizOptions(opts);
+    quiz.relabel();
     renderSegments();
     if (client) renderEverything();
     if (token) {
@@ -1135,7 +635,7 @@ onLangChange(() => {
 
 setInterval(() => {
     if (!client) return;
-    tickQuiz();
+    quiz.tick();
     renderRoom();
 }, 1000);
 

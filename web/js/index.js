@@ -1,6 +1,7 @@
-// The start page: a link to the demo room, a form for a room id, and — only
-// when a staff token is remembered on this device — the list of rooms from
-// GET /api/rooms (there is no public room list yet).
+// The start page: the live and upcoming rooms that admit guests
+// (GET /api/public/rooms, no token), the ended ones with their replays
+// (?ended=1), a room-id form, and staff links when a staff token is
+// remembered on this device.
 
 import { t, apply as applyI18n, setLang, getLang, onLangChange, clock } from './i18n.js';
 import { el, $, setText, storeGet, storeSet } from './dom.js';
@@ -25,44 +26,79 @@ $('#enter').addEventListener('submit', (e) => {
     if (/^[A-Za-z0-9_-]{1,64}$/.test(id)) location.href = '/room/' + encodeURIComponent(id);
 });
 
-let rooms = null;
+const staff = !!storeGet('local', 'liveroom.token');
+const lists = { current: null, ended: null }; // null: not loaded; 'error': failed
 
-function renderRooms() {
-    if (!rooms) return;
-    const list = $('#rooms');
-    list.replaceChildren();
-    setText($('#rooms-msg'), rooms.length ? '' : t('index.rooms.none'));
-    const order = { live: 0, scheduled: 1, ended: 2 };
-    for (const r of [...rooms].sort((a, b) => (order[a.status] ?? 3) - (order[b.status] ?? 3) || (a.starts_at || 0) - (b.starts_at || 0))) {
-        const when = r.status === 'scheduled' && r.starts_at ? clock(r.starts_at) : r.ends_at ? '→ ' + clock(r.ends_at) : '';
-        const id = encodeURIComponent(r.id);
-        list.appendChild(
-            el(
-                'li',
-                null,
-                el('a', { class: 'room-link', href: '/room/' + id }, el('span', { class: 'badge status-' + r.status }, t('status.' + r.status)), ' ', el('span', { class: 'room-title' }, r.title || r.id), ' ', el('span', { class: 'muted' }, when)),
-                el('span', { class: 'staff' }, el('a', { href: '/console/' + id }, t('index.console')), ' · ', el('a', { href: '/dashboard/' + id }, t('index.dashboard'))),
-            ),
-        );
+function day(ms) {
+    const d = new Date(ms);
+    return d.getMonth() + 1 + '/' + d.getDate() + ' ' + clock(ms);
+}
+
+function when(r) {
+    if (r.status === 'scheduled') return r.starts_at ? t('index.starts', { time: day(r.starts_at) }) : '';
+    if (r.status === 'live') return (r.ends_at ? t('index.until', { time: clock(r.ends_at) }) + ' · ' : '') + t('online', { n: r.online || 0 });
+    return r.ends_at ? t('index.ended_at', { time: day(r.ends_at) }) : '';
+}
+
+function roomItem(r) {
+    const id = encodeURIComponent(r.id);
+    const li = el(
+        'li',
+        { 'data-room': r.id },
+        el(
+            'a',
+            { class: 'room-link', href: '/room/' + id },
+            el('span', { class: 'badge status-' + r.status }, r.status === 'ended' ? t('index.replay') : t('status.' + r.status)),
+            ' ',
+            el('span', { class: 'room-title' }, r.title || r.id),
+        ),
+        el('span', { class: 'muted small' }, when(r)),
+    );
+    if (staff) li.appendChild(el('span', { class: 'staff' }, el('a', { href: '/console/' + id }, t('index.console')), ' · ', el('a', { href: '/dashboard/' + id }, t('index.dashboard'))));
+    return li;
+}
+
+function renderList(which) {
+    const rooms = lists[which];
+    const list = $('#rooms-' + which);
+    const msg = $('#rooms-' + which + '-msg');
+    if (rooms === null) return setText(msg, t('index.loading'));
+    if (rooms === 'error') {
+        list.replaceChildren();
+        return setText(msg, t('index.rooms.failed'));
     }
+    const order = { live: 0, scheduled: 1, ended: 2 };
+    const sorted = [...rooms].sort((a, b) =>
+        which === 'ended' ? (b.ends_at || 0) - (a.ends_at || 0) : (order[a.status] ?? 3) - (order[b.status] ?? 3) || (a.starts_at || 0) - (b.starts_at || 0),
+    );
+    list.replaceChildren(...sorted.map(roomItem));
+    setText(msg, rooms.length ? '' : t(which === 'ended' ? 'index.replays.none' : 'index.rooms.none'));
+}
+
+async function load(which) {
+    try {
+        const res = await fetch('/api/public/rooms' + (which === 'ended' ? '?ended=1' : ''));
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        const body = await res.json();
+        lists[which] = Array.isArray(body.rooms) ? body.rooms : [];
+    } catch {
+        lists[which] = 'error';
+    }
+    renderList(which);
+    html.dataset['rooms' + (which === 'ended' ? 'Ended' : 'Current')] = 'loaded';
 }
 
 onLangChange(() => {
     document.title = t('index.title');
-    renderRooms();
+    renderList('current');
+    renderList('ended');
 });
 
-(async () => {
-    const token = storeGet('local', 'liveroom.token');
-    if (!token) return;
-    try {
-        const res = await fetch('/api/rooms', { headers: { Authorization: 'Bearer ' + token } });
-        if (!res.ok) return;
-        const body = await res.json();
-        rooms = body.rooms || [];
-        $('#rooms-box').hidden = false;
-        renderRooms();
-    } catch {
-        /* the page works without the list */
-    }
-})();
+renderList('current');
+renderList('ended');
+load('current');
+load('ended');
+// Live counts and new rooms: refresh the current list every 30 s while the page is visible.
+setInterval(() => {
+    if (document.visibilityState === 'visible') load('current');
+}, 30000);

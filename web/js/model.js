@@ -17,6 +17,10 @@ export function emptyRoom() {
         quiz: null, // {id, question, options, multi, closes_at?, seed_hash, counts?, total?, correct?, correct_count?, closed}
         quizzes: new Map(), // id → the same objects, for draws to find their seed_hash
         draws: [],
+        leaderboard: null, // {quiz, top: [{rank, id, name, score, right}]}
+        moderation: null, // public counts {held, removed, blocked, muted, banned}
+        title: '',
+        segments: [],
         presence: { online: 0, peak: 0, views: 0, likes: 0 },
         lastTs: 0,
     };
@@ -35,10 +39,20 @@ export function fromSnapshot(state) {
     m.notice = state.notice || '';
     for (const q of state.questions || []) m.questions.set(q.id, q);
     m.comments = (state.comments || []).slice(-MAX_COMMENTS);
+    if (state.quiz_result) {
+        // The last reveal, for late joiners: shown until a new quiz opens.
+        const r = { ...state.quiz_result, closed: true };
+        m.quizzes.set(r.id, r);
+        m.quiz = r;
+    }
     if (state.quiz) {
         m.quiz = { ...state.quiz, closed: false };
         m.quizzes.set(m.quiz.id, m.quiz);
     }
+    if (state.leaderboard) m.leaderboard = Array.isArray(state.leaderboard) ? { quiz: null, top: state.leaderboard } : state.leaderboard;
+    if (state.moderation) m.moderation = state.moderation.counts || state.moderation;
+    m.title = state.title || '';
+    m.segments = state.segments || [];
     if (state.presence) m.presence = { ...m.presence, ...state.presence };
     return m;
 }
@@ -73,11 +87,19 @@ export function applyEvent(m, ev) {
             }
             return ['questions'];
         }
-        case 'comment':
+        case 'comment': {
             if (!ev.comment) return [];
-            m.comments.push(ev.comment);
+            const c = typeof ev.plus === 'number' ? { ...ev.comment, plus: ev.plus } : ev.comment;
+            // A repeat count re-sends the first comment with "plus": update it in place.
+            const at = m.comments.findIndex((x) => x.id === c.id);
+            if (at >= 0) {
+                m.comments[at] = c;
+                return ['comments'];
+            }
+            m.comments.push(c);
             if (m.comments.length > MAX_COMMENTS) m.comments.splice(0, m.comments.length - MAX_COMMENTS);
             return ['comments'];
+        }
         case 'comment.removed':
             m.comments = m.comments.filter((c) => c.id !== ev.id);
             return ['comments'];
@@ -110,8 +132,14 @@ export function applyEvent(m, ev) {
             return ['quiz'];
         }
         case 'draw.result':
-            m.draws.push(ev);
+            if (!m.draws.some((d) => d.id === ev.id)) m.draws.push(ev);
             return ['draws'];
+        case 'leaderboard':
+            m.leaderboard = { quiz: ev.quiz || null, top: ev.top || [] };
+            return ['leaderboard'];
+        case 'moderation':
+            m.moderation = ev.counts || null;
+            return ['moderation'];
         case 'presence':
             m.presence = {
                 online: ev.online ?? m.presence.online,

@@ -1,10 +1,14 @@
 // The viewer's live room: /room/{id}. Uses the client library for the
 // connection and model.js for the room's state; renders with text nodes only.
 
-import { connect, sha256OfHex } from './liveroom.js';
-import { t, apply as applyI18n, setLang, getLang, onLangChange, errorText, clock } from './i18n.js';
+import { connect } from './liveroom.js';
+import { t, apply as applyI18n, setLang, getLang, onLangChange, clock } from './i18n.js';
 import { emptyRoom, fromSnapshot, applyEvent, sortedQuestions } from './model.js';
 import { el, $, setText, setLines, safeUrl, batched, roomFromPath, storeGet, storeSet } from './dom.js';
+import { createQuizPanel } from './quiz_panel.js';
+import { createDrawsPanel } from './draws_panel.js';
+import { createCommentsPanel, friendlyError } from './comments_panel.js';
+import { createReplay } from './replay.js';
 
 const roomId = roomFromPath();
 const html = document.documentElement;
@@ -30,15 +34,26 @@ const deck = new Map(); // cards from the REST API (staff with a token on this d
 let roomTitle = '';
 
 const votesKey = 'liveroom.votes.' + roomId;
-const answersKey = 'liveroom.quiz.' + roomId;
 const myVotes = new Set(JSON.parse(storeGet('session', votesKey) || '[]'));
-const myAnswers = new Map(Object.entries(JSON.parse(storeGet('session', answersKey) || '{}')));
 const myHeld = new Map(); // qid → {text, ts}: my questions awaiting review
 const openCards = new Set(); // question ids whose answer card is unfolded
-const verified = new Map(); // draw id → result text
 
 const client = connect('/ws', { room: roomId, name: storeGet('local', 'liveroom.name') || '' });
 window.liveroom = client; // for the console of curious viewers and for the browser tests
+
+const panelArgs = { client, roomId, getView: () => view, isReplaying: () => replaying, showMsg };
+const quiz = createQuizPanel(panelArgs);
+const draws = createDrawsPanel(panelArgs);
+const comments = createCommentsPanel(panelArgs);
+const replay = createReplay({
+    roomId,
+    knownCards: () => live.cards,
+    onSeek(m, atEnd) {
+        replaying = !atEnd;
+        view = replaying ? m : live;
+        renderAll();
+    },
+});
 
 // ---- connection ------------------------------------------------------------------
 
@@ -83,28 +98,34 @@ client.on('welcome', (w) => {
     if (was && w.you && was !== w.you.id) {
         // A new guest identity (new name, or the old token expired): its votes and answers start empty.
         myVotes.clear();
-        myAnswers.clear();
         myHeld.clear();
+        quiz.forget();
+        comments.forget();
         storeSet('session', votesKey, null);
-        storeSet('session', answersKey, null);
     }
     html.dataset.you = w.you ? w.you.id : '';
     renderName();
 });
 client.on('snapshot', (state) => {
     live = fromSnapshot(state);
+    if (live.title && !roomTitle) roomTitle = live.title;
+    if (live.segments.length && !segTitles.length) segTitles = live.segments.map((x) => x.title || '');
     for (const [id, c] of deck) if (!live.cards.has(id)) live.cards.set(id, c);
     if (!replaying) view = live;
     // Forget local "held" entries that are now public.
     for (const id of [...myHeld.keys()]) if (live.questions.has(id)) myHeld.delete(id);
     renderAll();
     html.dataset.seq = String(client.seq);
+    if (live.quiz && live.quiz.closed) quiz.onResult(live.quiz.id);
+    if (state.status === 'ended') replay.start();
 });
 client.on('event', (ev) => {
     const parts = applyEvent(live, ev);
     html.dataset.seq = String(client.seq);
     if (ev.type === 'question' && ev.question) myHeld.delete(ev.question.id);
-    if (ev.type === 'room.status' && ev.status === 'ended') startReplay();
+    if (ev.type === 'comment.removed') comments.removed(ev.id);
+    if (ev.type === 'leaderboard') quiz.onResult(ev.quiz);
+    if (ev.type === 'room.status' && ev.status === 'ended') replay.start();
     if (replaying) return;
     for (const p of parts) render[p]?.();
 });
@@ -119,9 +140,11 @@ const render = {
     },
     notice: renderNotice,
     questions: batched(renderQuestions),
-    comments: batched(renderComments),
-    quiz: renderQuiz,
-    draws: renderDraws,
+    comments: batched(() => comments.render()),
+    quiz: () => quiz.render(),
+    leaderboard: () => quiz.renderLeaderboard(),
+    draws: () => draws.render(),
+    moderation: () => comments.renderModeration(),
     presence: renderPresence,
 };
 
@@ -131,9 +154,9 @@ function renderAll() {
     renderCard();
     renderNotice();
     renderQuestions();
-    renderComments(true);
-    renderQuiz(true);
-    renderDraws();
+    comments.render();
+    quiz.render(true);
+    draws.render();
     renderPresence();
     renderConn();
     renderName();
@@ -148,11 +171,11 @@ function renderTitle() {
 function renderStatus() {
     const m = view;
     const badge = $('#status');
-    badge.className = 'badge status-' + m.status;
-    setText(badge, t('status.' + m.status));
-    $('#extended').hidden = !m.extended || m.status === 'ended';
-    $('#ended-banner').hidden = m.status !== 'ended';
-    const ended = m.status === 'ended';
+    badge.className = 'badge status-' + (replaying ? 'replay' : m.status);
+    setText(badge, replaying ? t('status.replay') : t('status.' + m.status));
+    $('#extended').hidden = !m.extended || m.status === 'ended' || replaying;
+    const ended = live.status === 'ended'; // the replay shows the past, but nothing can be sent any more
+    $('#ended-banner').hidden = !ended;
     for (const f of [$('#comment-form'), $('#ask-form')]) {
         for (const c of f.elements) c.disabled = ended;
     }
@@ -164,7 +187,8 @@ function renderStatus() {
 function tickStatus() {
     const m = view;
     let text = '';
-    if (m.endsAt) {
+    if (replaying) text = t('status.replay_at', { time: clock(m.lastTs) });
+    else if (m.endsAt) {
         if (m.status === 'ended') text = '';
         else {
             text = t('status.ends_at', { time: clock(m.endsAt) });
@@ -222,40 +246,6 @@ function renderPresence() {
     setText($('#online-n'), String(view.presence.online || 0));
     $('#online').title = t('online', { n: view.presence.online || 0 });
     setText($('#likes-n'), String((view.presence.likes || 0) + (replaying ? 0 : pendingLikes + sentLikes)));
-}
-
-// comments: keyed by id; new ones are appended, removed ones dropped.
-const commentNodes = new Map();
-
-function renderComments(full) {
-    const list = $('#comments');
-    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    if (full === true) {
-        list.replaceChildren();
-        commentNodes.clear();
-    }
-    const ids = new Set(view.comments.map((c) => c.id));
-    for (const [id, node] of commentNodes) {
-        if (!ids.has(id)) {
-            node.remove();
-            commentNodes.delete(id);
-        }
-    }
-    const me = client.you ? client.you.id : null;
-    for (const c of view.comments) {
-        if (commentNodes.has(c.id)) continue;
-        const mine = c.author && c.author.id === me;
-        const li = el(
-            'li',
-            { class: mine ? 'comment mine' : 'comment', 'data-id': c.id },
-            el('span', { class: 'author' }, (c.author && c.author.name) || '?'),
-            el('span', { class: 'text' }, c.text || ''),
-        );
-        list.appendChild(li);
-        commentNodes.set(c.id, li);
-    }
-    $('#comments-empty').hidden = view.comments.length > 0;
-    if (nearBottom || full === true) list.scrollTop = list.scrollHeight;
 }
 
 // questions: keyed by id, reordered by appending in display order.
@@ -369,173 +359,12 @@ $('#questions').addEventListener('click', async (e) => {
         if (q && typeof ack.votes === 'number') q.votes = ack.votes;
         setText($('#ask-msg'), '');
     } catch (err) {
-        showMsg($('#ask-msg'), errorText(err), true);
+        showMsg($('#ask-msg'), friendlyError(err), true);
     }
     renderQuestions();
 });
 
 $('#now-answering').addEventListener('click', () => selectTab('qa'));
-
-// quiz -----------------------------------------------------------------------------------
-
-let quizShown = null;
-
-function renderQuiz(full) {
-    const q = view.quiz;
-    const box = $('#quiz');
-    if (!q) {
-        box.hidden = true;
-        quizShown = null;
-        return;
-    }
-    box.hidden = false;
-    const answered = myAnswers.get(q.id);
-    if (quizShown !== q.id || full === true) {
-        quizShown = q.id;
-        setText($('#quiz-question'), q.question || '');
-        setText($('#quiz-kind'), q.multi ? t('quiz.multi') : t('quiz.single'));
-        const opts = $('#quiz-options');
-        opts.replaceChildren();
-        (q.options || []).forEach((text, i) => {
-            const input = el('input', { type: q.multi ? 'checkbox' : 'radio', name: 'quiz-opt', value: String(i) });
-            if (answered !== undefined && [].concat(answered).includes(i)) input.checked = true;
-            opts.appendChild(el('label', { class: 'opt' }, input, el('span', { class: 'opt-key' }, String.fromCharCode(65 + i)), el('span', { class: 'opt-text' }, text)));
-        });
-        setText($('#quiz-msg'), '');
-    }
-    const closed = q.closed || (q.closes_at && client.serverNow() >= q.closes_at);
-    const locked = closed || answered !== undefined || replaying;
-    for (const input of $('#quiz-options').querySelectorAll('input')) input.disabled = locked;
-    $('#quiz-submit').hidden = locked;
-    const msg = $('#quiz-msg');
-    if (q.closed) {
-        const mine = answered === undefined ? null : [].concat(answered).sort().join(',');
-        const right = [...(q.correct || [])].sort().join(',');
-        if (mine === null) showMsg(msg, t('quiz.noanswer'));
-        else if (mine === right) showMsg(msg, t('quiz.correct'), false, 'good');
-        else showMsg(msg, t('quiz.wrong'), true);
-    } else if (answered !== undefined) showMsg(msg, t('quiz.answered'));
-    else if (closed) showMsg(msg, t('quiz.closed'));
-    // The distribution: shown once you answered, and at the reveal.
-    const result = $('#quiz-result');
-    const counts = q.counts;
-    if (counts && (q.closed || answered !== undefined)) {
-        result.hidden = false;
-        const total = Math.max(1, q.total || counts.reduce((a, b) => a + b, 0));
-        result.replaceChildren();
-        (q.options || counts).forEach((text, i) => {
-            const n = counts[i] || 0;
-            const correct = q.closed && (q.correct || []).includes(i);
-            const fill = el('span', { class: 'fill' });
-            fill.style.width = Math.round((100 * n) / total) + '%'; // CSSOM: allowed by the CSP
-            result.appendChild(
-                el(
-                    'li',
-                    { class: correct ? 'correct' : '' },
-                    el('span', { class: 'r-label' }, String.fromCharCode(65 + i) + (correct ? ' ✓' : '')),
-                    el('span', { class: 'bar' }, fill),
-                    el('span', { class: 'r-num' }, String(n)),
-                ),
-            );
-        });
-        if (q.closed) {
-            result.appendChild(el('li', { class: 'r-total' }, t('quiz.total', { n: q.total || 0, c: q.correct_count ?? '?' })));
-        }
-    } else {
-        result.hidden = true;
-    }
-    tickQuiz();
-}
-
-function tickQuiz() {
-    const q = view.quiz;
-    const timer = $('#quiz-timer');
-    if (!q) return;
-    if (q.closed) setText(timer, t('quiz.closed'));
-    else if (!q.closes_at) setText(timer, t('quiz.untimed'));
-    else {
-        const left = Math.max(0, Math.ceil((q.closes_at - client.serverNow()) / 1000));
-        setText(timer, left > 0 ? t('quiz.left', { s: left }) : t('quiz.closed'));
-        timer.classList.toggle('urgent', left > 0 && left <= 5);
-        if (left === 0 && !$('#quiz-submit').hidden) renderQuiz();
-    }
-}
-
-$('#quiz-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const q = live.quiz;
-    if (!q) return;
-    const picked = [...$('#quiz-options').querySelectorAll('input:checked')].map((i) => Number(i.value));
-    if (!picked.length) {
-        showMsg($('#quiz-msg'), t('quiz.pick'), true);
-        return;
-    }
-    const choice = q.multi ? picked : picked[0];
-    $('#quiz-submit').disabled = true;
-    try {
-        await client.request('quiz.answer', { quiz: q.id, choice });
-        myAnswers.set(q.id, choice);
-    } catch (err) {
-        if (err.code === 'duplicate') myAnswers.set(q.id, choice);
-        else showMsg($('#quiz-msg'), errorText(err), true);
-    }
-    storeSet('session', answersKey, JSON.stringify(Object.fromEntries(myAnswers)));
-    $('#quiz-submit').disabled = false;
-    if (myAnswers.has(q.id)) renderQuiz();
-});
-
-// draws -----------------------------------------------------------------------------------
-
-function renderDraws() {
-    const draws = view.draws;
-    $('#draws').hidden = draws.length === 0;
-    const list = $('#draw-list');
-    list.replaceChildren();
-    const me = client.you ? client.you.id : null;
-    for (const d of [...draws].reverse()) {
-        const winners = d.winners || [];
-        const box = el('div', { class: 'draw', 'data-id': d.id });
-        if (winners.some((w) => w.id === me)) box.appendChild(el('p', { class: 'you-won' }, t('draw.you')));
-        box.appendChild(el('p', { class: 'draw-head' }, winners.length ? t('draw.winners', { n: winners.length }) : t('draw.none')));
-        const ul = el('ul', { class: 'winners' });
-        for (const w of winners) ul.appendChild(el('li', { class: w.id === me ? 'me' : '' }, w.name || w.id));
-        box.appendChild(ul);
-        const dl = el('dl', { class: 'seed' });
-        dl.append(el('dt', null, t('draw.seed_hash')), el('dd', { class: 'mono' }, d.seed_hash || ''));
-        dl.append(el('dt', null, t('draw.seed')), el('dd', { class: 'mono' }, d.seed || ''));
-        box.appendChild(dl);
-        const btn = el('button', { type: 'button', class: 'verify', 'data-draw': d.id }, t('draw.verify'));
-        const out = el('p', { class: 'verify-out', role: 'status' }, verified.get(d.id) || '');
-        box.append(btn, out, el('p', { class: 'muted small' }, t('draw.algo')));
-        list.appendChild(box);
-    }
-}
-
-$('#draw-list').addEventListener('click', async (e) => {
-    const btn = e.target.closest('button.verify');
-    if (!btn) return;
-    const d = view.draws.find((x) => x.id === btn.dataset.draw);
-    if (!d) return;
-    const out = btn.nextElementSibling;
-    setText(out, t('draw.verifying'));
-    let text;
-    try {
-        const hash = await sha256OfHex(d.seed);
-        if (hash === null) text = t('draw.nocrypto');
-        else {
-            const lines = [hash === String(d.seed_hash).toLowerCase() ? t('draw.ok') : t('draw.bad')];
-            const quiz = d.quiz_id ? view.quizzes.get(d.quiz_id) : null;
-            if (quiz && quiz.seed_hash) {
-                lines.push(quiz.seed_hash.toLowerCase() === hash ? t('draw.ok_commit') : t('draw.bad_commit'));
-            }
-            text = lines.join('\n');
-        }
-    } catch (err) {
-        text = t('draw.bad') + ' (' + err.message + ')';
-    }
-    verified.set(d.id, text);
-    setLines(out, text);
-});
 
 // ---- sending -----------------------------------------------------------------------
 
@@ -545,28 +374,6 @@ function showMsg(node, text, bad = false, cls = '') {
     clearTimeout(node._timer);
     if (text && node.id !== 'quiz-msg') node._timer = setTimeout(() => setText(node, ''), bad ? 10000 : 6000);
 }
-
-$('#comment-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const input = $('#comment-input');
-    const text = input.value.trim();
-    const msg = $('#comment-msg');
-    if (!text) {
-        showMsg(msg, t('err.empty'), true);
-        return;
-    }
-    const btn = e.target.querySelector('button[type=submit]');
-    btn.disabled = true;
-    try {
-        const ack = await client.request('comment', { text });
-        input.value = '';
-        showMsg(msg, ack.held ? t('comment.held') : '');
-    } catch (err) {
-        showMsg(msg, errorText(err), true);
-    }
-    btn.disabled = view.status === 'ended';
-    input.focus();
-});
 
 $('#ask-input').addEventListener('input', () => {
     setText($('#ask-count'), [...$('#ask-input').value].length + '/300');
@@ -595,7 +402,7 @@ $('#ask-form').addEventListener('submit', async (e) => {
         showSimilar(ack.similar_answered);
         renderQuestions();
     } catch (err) {
-        showMsg(msg, errorText(err), true);
+        showMsg(msg, friendlyError(err), true);
     }
     btn.disabled = view.status === 'ended';
 });
@@ -685,17 +492,13 @@ $('#name-form').addEventListener('submit', (e) => {
 
 $('#btn-lang').addEventListener('click', () => setLang(getLang() === 'zh' ? 'en' : 'zh'));
 $('#btn-large').addEventListener('click', () => setLarge(!html.classList.contains('large')));
-onLangChange(() => {
-    renderAll();
-    quizShown = null;
-    renderQuiz(true);
-});
+onLangChange(() => renderAll());
 
 // ---- clocks ---------------------------------------------------------------------------
 
 setInterval(() => {
     tickStatus();
-    tickQuiz();
+    quiz.tick();
     if (client.state === 'reconnecting') renderConn();
 }, 1000);
 
@@ -720,82 +523,5 @@ setInterval(() => {
         /* the page works without it */
     }
 })();
-
-// ---- replay after the end ---------------------------------------------------------------
-
-let replayEvents = null;
-let replayTimer = null;
-
-async function startReplay() {
-    const box = $('#replay');
-    box.hidden = false;
-    if (replayEvents) return;
-    setText($('#replay-msg'), t('replay.loading'));
-    const events = [];
-    try {
-        const token = storeGet('local', 'liveroom.token');
-        const headers = token ? { Authorization: 'Bearer ' + token } : {};
-        let from = 0;
-        for (let page = 0; page < 50 && from !== null; page++) {
-            const res = await fetch('/api/rooms/' + encodeURIComponent(roomId) + '/replay?from=' + from + '&limit=1000', { headers });
-            if (!res.ok) throw new Error('HTTP ' + res.status);
-            const body = await res.json();
-            events.push(...(body.events || []));
-            from = body.next ?? null;
-        }
-    } catch {
-        setText($('#replay-msg'), t('replay.unavailable'));
-        return;
-    }
-    const timed = events.filter((e) => typeof e.ts === 'number');
-    if (!timed.length) {
-        setText($('#replay-msg'), t('replay.unavailable'));
-        return;
-    }
-    replayEvents = timed;
-    setText($('#replay-msg'), '');
-    $('#replay-controls').hidden = false;
-    const slider = $('#replay-slider');
-    const t0 = timed[0].ts;
-    const t1 = timed[timed.length - 1].ts;
-    slider.min = '0';
-    slider.max = String(t1 - t0);
-    slider.value = slider.max;
-    const seek = () => {
-        const until = t0 + Number(slider.value);
-        const m = emptyRoom();
-        for (const ev of replayEvents) {
-            if (ev.ts > until) break;
-            applyEvent(m, ev);
-        }
-        for (const [id, c] of live.cards) if (!m.cards.has(id)) m.cards.set(id, c);
-        replaying = Number(slider.value) < Number(slider.max);
-        view = replaying ? m : live;
-        setText($('#replay-time'), clock(until) + ' / ' + clock(t1));
-        renderAll();
-    };
-    slider.addEventListener('input', seek);
-    $('#replay-play').addEventListener('click', () => {
-        if (replayTimer) {
-            clearInterval(replayTimer);
-            replayTimer = null;
-            setText($('#replay-play'), t('replay.play'));
-            return;
-        }
-        if (Number(slider.value) >= Number(slider.max)) slider.value = '0';
-        setText($('#replay-play'), t('replay.pause'));
-        replayTimer = setInterval(() => {
-            const v = Math.min(Number(slider.max), Number(slider.value) + 5000);
-            slider.value = String(v);
-            seek();
-            if (v >= Number(slider.max)) $('#replay-play').click();
-        }, 500);
-    });
-    seek();
-}
-
-client.on('snapshot', (state) => {
-    if (state.status === 'ended') startReplay();
-});
 
 renderAll();
