@@ -128,7 +128,11 @@ void ws_session::on_hello_timeout(beast::error_code ec) {
 }
 
 void ws_session::do_read() {
-    ws_.async_read(read_buf_, bound(beast::bind_front_handler(&ws_session::on_read, shared_from_this())));
+    // read_some in small steps, not async_read: a whole-message read
+    // prepares the buffer's full limit (~4.5 KB) up front, for every idle
+    // viewer. Messages are small; the buffer grows only for a larger one.
+    ws_.async_read_some(read_buf_, read_step_bytes,
+                        bound(beast::bind_front_handler(&ws_session::on_read, shared_from_this())));
 }
 
 void ws_session::on_read(beast::error_code ec, std::size_t) {
@@ -136,6 +140,10 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
         // closed, reset, too big (Beast already sent 1009), or aborted
         closing_ = true;
         leave_room();
+        return;
+    }
+    if (!ws_.is_message_done()) {
+        do_read();  // the rest of this message
         return;
     }
     frames_received.add();
@@ -364,7 +372,12 @@ void ws_session::on_write(beast::error_code ec, std::size_t bytes) {
     writing_ = false;
     const auto& st = batch_.last();
     batch_.release(worker_.pool());
-    inflight_outbox_.clear();
+    if (inflight_outbox_.capacity() > keep_outbox_bytes) {
+        // A welcome snapshot is a few KB: do not keep that per idle viewer.
+        std::string().swap(inflight_outbox_);
+    } else {
+        inflight_outbox_.clear();
+    }
     if (ec) {
         closing_ = true;
         close_after_ = false;

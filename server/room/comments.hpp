@@ -50,7 +50,7 @@ struct viewer_record {
     std::int64_t last_comment_at = 0;
     std::int64_t last_broadcast_at = 0;
     std::int64_t muted_until = 0;
-    std::deque<std::string> recent;  // their latest comment ids
+    std::vector<std::string> recent;  // their latest comment ids (a vector: an empty deque allocates ~600 B)
 };
 
 // Public numbers about moderation (never the content).

@@ -230,7 +230,7 @@ reply room::add_comment(
         comments_.add({{detail::make_id('m', next_id_++), {who.id, who.name}, text}, now, state, merged_into});
     v.recent.push_back(sc.c.id);
     if (v.recent.size() > recent_per_viewer) {
-        v.recent.pop_front();
+        v.recent.erase(v.recent.begin());
     }
     switch (state) {
         case comment_state::published:
