@@ -376,3 +376,49 @@ TEST_CASE("export as CSV: one table per request, spreadsheet-safe, and only for 
     CHECK(http_get(server.port(), "/api/rooms/demo/export?format=json", as_viewer).status == 403);
     CHECK(http_get(server.port(), "/api/rooms/demo/replay?from=x", host).status == 400);
 }
+
+TEST_CASE("retention blanks the comments of rooms that ended long enough ago; the report stays",
+          "[integration][durability]") {
+    temp_dir dir;
+    {
+        server_process server({.data_dir = dir.path()});
+        logged_client viewer(server.port(), {.room = "demo", .name = "老李"});
+        auto c = viewer.request(request_object("comment", "c").add("text", "我的身份证号是…").str(), "c", 10s);
+        REQUIRE(c);
+        REQUIRE(c->type() == "ack");
+        auto q = viewer.request(request_object("ask", "q").add("text", "退休职工能参加吗").str(), "q", 10s);
+        REQUIRE(q);
+        REQUIRE(q->type() == "ack");
+        logged_client host(server.port(), {.room = "demo", .token = server.token("host", "demo", "Host")});
+        auto end = host.request(request_object("room.end", "e").str(), "e", 10s);
+        REQUIRE(end);
+        REQUIRE(end->type() == "ack");
+        REQUIRE(server.stop(10s));
+    }
+    // The room ended "three days ago".
+    run_sql(dir, "UPDATE events SET ts = ts - 3 * 86400000 WHERE type = 'room.status'");
+    server_process server({.extra_args = {"--retention-days", "2"}, .data_dir = dir.path()});
+    const std::string host = server.token("host", "demo", "Host");
+    // The purge runs on the writer thread at start: wait for it, bounded.
+    std::optional<json> record;
+    deadline until(10s);
+    do {
+        record = export_json(server.port(), host);
+        if (record->items("comments").size() == 1 &&
+            record->items("comments")[0].str("text") == std::optional<std::string>("")) {
+            break;
+        }
+        std::this_thread::sleep_for(50ms);  // polling the export, bounded
+    } while (!until.expired());
+    REQUIRE(record->items("comments").size() == 1);
+    CHECK(record->items("comments")[0].str("text") == std::optional<std::string>(""));
+    CHECK(record->items("questions").size() == 1);
+    CHECK(record->items("questions")[0].str("text") == std::optional<std::string>("退休职工能参加吗"));
+    CHECK(record->items("timeline").size() >= 1);
+    // And the replay no longer carries the text either.
+    for (const auto& e : replay_all(server.port(), host)) {
+        if (e.type() == "comment") {
+            CHECK(e.str("comment.text") == std::optional<std::string>(""));
+        }
+    }
+}
