@@ -337,7 +337,7 @@ std::uint64_t room_runner::welcome(const room::actor& who,
         out.assign(protocol::encode_error(json_, {}, false, protocol::errc::banned, "you are banned from this room"));
         return 0;
     }
-    unique_viewers_.insert(who.id);
+    unique_viewers_.insert(std::hash<std::string>{}(who.id));
     room_.on_join(who, now);
     if (log_ != nullptr) {
         // Joins are recorded (shield mode holds newcomers, on replay too);

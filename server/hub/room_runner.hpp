@@ -195,7 +195,7 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     std::int64_t peak_at_ = 0;
     std::array<std::int64_t, 8> last_mod_counters_{};
     std::vector<std::weak_ptr<mod_listener>> moderators_;
-    std::unordered_set<std::string> unique_viewers_;
+    std::unordered_set<std::size_t> unique_viewers_;  // hashes of ids: 8 bytes a viewer, not a string
     bool ticking_ = false;
 };
 

@@ -161,6 +161,7 @@ void room::on_tick(std::int64_t now, event_sink& sink) {
     if (!(counts_ == counts_sent_)) {
         emit_moderation_counts(sink);
     }
+    sweep_viewers(now);
     flush_quiet(sink);
     if (quiz* q = quizzes_.current()) {
         if (q->pub.closes_at && now >= *q->pub.closes_at) {
@@ -361,7 +362,10 @@ reply room::ask(const actor& who, const req::ask& r, const server_inputs& in, st
             return std::move(*refused);
         }
     }
-    const bool held = (hold_questions_ || shield_holds(who, now)) && !protocol::can_moderate(who.role);
+    // Held or not is recorded: replay must not decide it again (the shield
+    // depends on join times, which a replay may know differently).
+    const bool held = in.replaying ? in.recorded == "held"
+                                   : (hold_questions_ || shield_holds(who, now)) && !protocol::can_moderate(who.role);
     auto& e = questions_.add(make_id('q', next_id_++), r.text, {who.id, who.name}, r.anonymous, held, now);
     ++stats_.questions;
     if (!held) {
@@ -369,6 +373,7 @@ reply room::ask(const actor& who, const req::ask& r, const server_inputs& in, st
     }
     emit_mod_question(e, sink);
     reply out;
+    out.record = held ? "held" : "visible";
     const auto* earlier = questions_.similar_answered(e.q.text);
     out.ack_fields = [qid = e.q.id, held,
                       earlier = earlier != nullptr && earlier->q.id != e.q.id

@@ -173,6 +173,8 @@ class room {
     void emit_moderation_counts(event_sink& sink);
     void write_moderation_counts(protocol::json_out& j) const;
     void flush_quiet(event_sink& sink);
+    // Forgets viewers idle for long (bounded memory over a long soak).
+    void sweep_viewers(std::int64_t now);
     reply start(std::string_view reason, event_sink& sink);
     reply extend(const protocol::req::room_extend& r, event_sink& sink);
     reply end(event_sink& sink);
@@ -231,6 +233,7 @@ class room {
         bool hold_questions = false;
     };
     std::optional<saved_mode> shield_saved_;
+    std::int64_t last_sweep_ = 0;
     int shield_minutes_ = 0;
     std::uint64_t next_id_ = 1;
     question_book questions_;

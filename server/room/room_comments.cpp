@@ -395,6 +395,22 @@ reply room::user_comments(const req::user_comments& r) {
     return out;
 }
 
+void room::sweep_viewers(std::int64_t now) {
+    // Every minute, forget viewers with nothing pending who have been quiet
+    // for two hours: a returning one starts afresh (a full bucket; counted
+    // as a newcomer by the shield). Bans are kept apart and never swept.
+    constexpr std::int64_t sweep_every_ms = 60'000;
+    constexpr std::int64_t idle_ms = 2 * 3600'000;
+    if (now - last_sweep_ < sweep_every_ms) {
+        return;
+    }
+    last_sweep_ = now;
+    std::erase_if(viewers_, [&](const auto& item) {
+        const viewer_record& v = item.second;
+        return v.muted_until <= now && now - std::max(v.first_seen, v.last_comment_at) > idle_ms;
+    });
+}
+
 void room::write_moderation_counts(protocol::json_out& j) const {
     j.w().StartObject();
     j.field("held", counts_.held).field("removed", counts_.removed).field("blocked", counts_.blocked);
