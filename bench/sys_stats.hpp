@@ -22,6 +22,9 @@ cpu_times process_cpu();
 // A "<field>:  <n> kB" line of /proc/<pid>/status (VmRSS, VmHWM), in KiB.
 std::optional<std::uint64_t> read_proc_status_kib(int pid, std::string_view field);
 
+// User + system CPU seconds of process `pid` so far, from /proc/<pid>/stat.
+std::optional<double> read_proc_cpu_seconds(int pid);
+
 struct nofile_limit {
     std::uint64_t soft = 0;
     std::uint64_t hard = 0;

@@ -11,12 +11,12 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "server/core/handler_pool.hpp"
 #include "bench/histogram.hpp"
 #include "bench/run_state.hpp"
 #include "bench/scan.hpp"
 #include "bench/seq_tracker.hpp"
 #include "bench/ws_client.hpp"
+#include "server/core/handler_pool.hpp"
 
 namespace liveroom::bench {
 
