@@ -6,8 +6,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "bench/json_append.hpp"
 #include "bench/sys_stats.hpp"
-#include "bench/viewer_worker.hpp"
 
 namespace liveroom::bench {
 
@@ -43,13 +43,6 @@ std::uint64_t mix(std::uint64_t x) {
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
     x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
     return x ^ (x >> 31);
-}
-
-void append_number(std::string& out, std::int64_t v) {
-    char buf[24];
-    const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    (void)ec;
-    out.append(buf, ptr);
 }
 
 constexpr char request_letter[viewer_action_count] = {'c', 'a', 'v', 'l', 'q'};

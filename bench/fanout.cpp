@@ -266,21 +266,7 @@ bool fanout_run::connect_host() {
     config.start_room = o_.start_room;
     host_ = std::make_unique<host_publisher>(target_, clock_, std::move(config));
     host_->start(sources_.front());
-    const auto give_up = steady::now() + target_.connect_timeout + 2s;
-    while (host_->current() == host_publisher::state::connecting && steady::now() < give_up) {
-        std::this_thread::sleep_for(10ms);
-    }
-    switch (host_->current()) {
-        case host_publisher::state::ready:
-            note("host connected (role " + host_->role() + ")");
-            return true;
-        case host_publisher::state::connecting:
-            note("host: no welcome from the server within " + fixed1(o_.connect_timeout + 2) + " s");
-            return false;
-        default:
-            note(host_->failure());
-            return false;
-    }
+    return await_host(*host_, std::chrono::duration_cast<std::chrono::milliseconds>(target_.connect_timeout + 2s));
 }
 
 bool fanout_run::ramp() {

@@ -1,11 +1,11 @@
 #include "bench/json_flat.hpp"
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+
+#include "bench/report.hpp"
 
 namespace liveroom::bench {
 
@@ -54,14 +54,12 @@ flat_json flatten_json(std::string_view json) {
 }
 
 flat_json load_flat_json(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    const auto text = read_text_file(path);
+    if (!text) {
         throw std::runtime_error("cannot open " + path);
     }
-    std::ostringstream buf;
-    buf << in.rdbuf();
     try {
-        return flatten_json(buf.str());
+        return flatten_json(*text);
     } catch (const std::runtime_error& e) {
         throw std::runtime_error(path + ": " + e.what());
     }

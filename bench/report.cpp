@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "bench/args.hpp"
@@ -213,6 +214,16 @@ std::string to_json(const fanout_report& r) {
     std::string text = w.take();
     text += '\n';
     return text;
+}
+
+std::optional<std::string> read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return std::nullopt;
+    }
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    return std::move(buf).str();
 }
 
 std::string write_text_file(const std::string& path, const std::string& text) {

@@ -119,6 +119,9 @@ void print_text(std::ostream& out, const fanout_report& report);
 
 std::string to_json(const fanout_report& report);
 
+// The whole content of a file, or nullopt when it cannot be read.
+std::optional<std::string> read_text_file(const std::string& path);
+
 // Writes `text` to `path` (truncating); returns an error message, empty on success.
 std::string write_text_file(const std::string& path, const std::string& text);
 

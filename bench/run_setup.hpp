@@ -41,6 +41,29 @@ load_target resolve_load_target(const std::string& url, bool allow_remote, unsig
 // the connections exceed the ephemeral ports of the source addresses.
 bool check_connection_capacity(std::uint64_t connections, std::size_t sources);
 
+// Waits until a host connection (host_publisher, scenario_host) is past connecting, up to
+// `timeout`; notes and returns whether it is ready.
+template <class Host>
+bool await_host(Host& host, std::chrono::milliseconds timeout) {
+    using namespace std::chrono_literals;
+    const auto give_up = std::chrono::steady_clock::now() + timeout;
+    while (host.current() == Host::state::connecting && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(10ms);
+    }
+    switch (host.current()) {
+        case Host::state::ready:
+            note("host connected (role " + host.role() + ")");
+            return true;
+        case Host::state::connecting:
+            note("host: no welcome from the server within " + fixed1(static_cast<double>(timeout.count()) / 1000) +
+                 " s");
+            return false;
+        default:
+            note(host.failure());
+            return false;
+    }
+}
+
 // Ends the process with exit status 3 if the run outlives its hard deadline.
 class watchdog {
   public:

@@ -10,6 +10,8 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "bench/report.hpp"
+
 namespace liveroom::bench {
 
 namespace {
@@ -329,14 +331,12 @@ scenario parse_scenario(std::string_view json) {
 }
 
 scenario load_scenario_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    const auto text = read_text_file(path);
+    if (!text) {
         throw std::runtime_error("cannot open scenario file " + path);
     }
-    std::ostringstream buf;
-    buf << in.rdbuf();
     try {
-        return parse_scenario(buf.str());
+        return parse_scenario(*text);
     } catch (const std::runtime_error& e) {
         throw std::runtime_error(path + ": " + e.what());
     }

@@ -242,21 +242,8 @@ bool scenario_run::connect_host() {
     set_phase("connecting the host");
     host_ = std::make_unique<scenario_host>(target_.target, clock_, sc_, o_.host_token);
     host_->start(target_.sources.front());
-    const auto give_up = steady::now() + target_.target.connect_timeout + 2s;
-    while (host_->current() == scenario_host::state::connecting && steady::now() < give_up) {
-        std::this_thread::sleep_for(10ms);
-    }
-    switch (host_->current()) {
-        case scenario_host::state::ready:
-            note("host connected (role " + host_->role() + ")");
-            return true;
-        case scenario_host::state::connecting:
-            note("host: no welcome from the server within " + fixed1(o_.connect_timeout + 2) + " s");
-            return false;
-        default:
-            note(host_->failure());
-            return false;
-    }
+    return await_host(*host_,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(target_.target.connect_timeout + 2s));
 }
 
 // One timeline row per report interval (deltas since the last row), and a progress line

@@ -103,7 +103,4 @@ class viewer_worker final : public ws_client_handler {
     std::uint64_t alloc_mark_[2] = {0, 0};
 };
 
-// Appends `text` to `out` as the inside of a JSON string.
-void append_json_escaped(std::string& out, std::string_view text);
-
 }  // namespace liveroom::bench
