@@ -268,10 +268,11 @@ std::string to_html(const scenario_report& r) {
                     {"p99", "#d9822b", column(r, [](const timeline_sample& t) -> std::optional<double> {
                          return t.latency.count ? std::optional<double>(t.latency.p99_ms) : std::nullopt;
                      })}});
-    s += svg_chart("Deliveries and requests", "per second", x,
+    s += svg_chart("Deliveries", "per second", x,
                    {{"deliveries/s", "#1f6fb2",
-                     column(r, [](const timeline_sample& t) -> std::optional<double> { return t.deliveries_per_s; })},
-                    {"requests/s", "#2e9e57",
+                     column(r, [](const timeline_sample& t) -> std::optional<double> { return t.deliveries_per_s; })}});
+    s += svg_chart("Viewer requests", "per second", x,
+                   {{"requests/s", "#2e9e57",
                      column(r, [](const timeline_sample& t) -> std::optional<double> { return t.requests_per_s; })}});
     s +=
         svg_chart("CPU", "% of one core", x,
