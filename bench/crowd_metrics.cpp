@@ -39,6 +39,7 @@ void crowd_metrics::merge(const crowd_metrics& o) {
         requests[kind].merge(r);
     }
     reconnect_ms.merge(o.reconnect_ms);
+    welcome_ms.merge(o.welcome_ms);
     room_events += o.room_events;
     replayed += o.replayed;
     gaps += o.gaps;

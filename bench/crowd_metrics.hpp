@@ -37,6 +37,7 @@ struct crowd_metrics {
     std::vector<std::uint64_t> interval_deliveries;
     std::map<std::string, request_stats> requests;  // by request kind ("comment", ...)
     log_histogram reconnect_ms;                     // drop → welcome again, µs
+    log_histogram welcome_ms;                       // connect started → welcome, µs (joins and rejoins)
 
     // Sequence, summed over viewers.
     std::uint64_t room_events = 0;

@@ -285,6 +285,7 @@ void crowd_worker::connect(std::uint32_t slot, bool resuming) {
     v.st = state::connecting;
     v.resuming = resuming && v.since >= 0;
     v.outstanding = 0;
+    v.connect_at_us = wall_micros();
     ++connecting_;
     const auto& source = sources_[(connections_made_++ * count_ + index_) % sources_.size()];
     auto client =
@@ -485,6 +486,7 @@ void crowd_worker::on_welcome(std::uint32_t slot, std::int64_t now_us) {
     --connecting_;
     v.st = state::online;
     set_online(slot, true);
+    m_.welcome_ms.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, now_us - v.connect_at_us)));
     if (!v.welcomed_once) {
         v.welcomed_once = true;
         ++m_.viewers;

@@ -107,6 +107,7 @@ class crowd_worker final : public ws_client_handler {
         std::int64_t since = -1;
         std::int64_t replay_until = -1;  // events up to this seq are replays after a resume
         std::int64_t dropped_at_us = 0;  // wall µs of the cut, for the reconnect time
+        std::int64_t connect_at_us = 0;  // wall µs the current connection was started
         std::uint64_t reported_gaps = 0;
     };
 

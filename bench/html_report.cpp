@@ -195,6 +195,11 @@ std::string to_html(const scenario_report& r) {
     row(s, "departures",
         n(r.leaves) + " left, " + n(r.drops) + " cut, " + n(r.server_closes) + " closed by the server, " +
             n(r.connect_failures) + " connect failures");
+    if (r.welcome.count != 0) {
+        row(s, "connect → welcome",
+            "p50 " + num(r.welcome.p50_ms) + " ms, p99 " + num(r.welcome.p99_ms) + " ms, max " + num(r.welcome.max_ms) +
+                " ms");
+    }
     if (r.reconnect.count != 0) {
         row(s, "cut → welcome",
             "p50 " + num(r.reconnect.p50_ms) + " ms, p99 " + num(r.reconnect.p99_ms) + " ms, max " +

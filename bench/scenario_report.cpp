@@ -43,6 +43,11 @@ void print_text(std::ostream& out, const scenario_report& r) {
     if (!r.first_server_close.empty()) {
         out << pad << "              first server close: " << r.first_server_close << "\n";
     }
+    if (r.welcome.count != 0) {
+        out << pad << "joining       connect → welcome p50 " << fixed(r.welcome.p50_ms, 1) << " p90 "
+            << fixed(r.welcome.p90_ms, 1) << " p99 " << fixed(r.welcome.p99_ms, 1) << " max "
+            << fixed(r.welcome.max_ms, 1) << " ms (n=" << n(r.welcome.count) << ")\n";
+    }
     out << pad << "rejoins       " << n(r.resumed) << " resumed with since, " << n(r.snapshots)
         << " got a snapshot instead";
     if (r.reconnect.count != 0) {
@@ -143,6 +148,7 @@ std::string to_json(const scenario_report& r) {
     w.field("first_connect_error", r.first_connect_error);
     w.field("first_server_close", r.first_server_close);
     latency_json(w, "reconnect_ms", r.reconnect);
+    latency_json(w, "welcome_ms", r.welcome);
     w.end_object();
     w.begin_object("deliveries");
     w.field("received", r.deliveries);

@@ -80,6 +80,7 @@ struct scenario_report {
     std::string first_connect_error;
     std::string first_server_close;
     latency_summary reconnect;  // drop → welcome again
+    latency_summary welcome;    // connect started → welcome (TCP, upgrade, hello, snapshot)
 
     // Deliveries and sequence.
     std::uint64_t deliveries = 0;

@@ -447,6 +447,7 @@ void scenario_run::build_report() {
     r.first_connect_error = m.first_connect_error;
     r.first_server_close = m.first_server_close;
     r.reconnect = latency_summary::of(m.reconnect_ms);
+    r.welcome = latency_summary::of(m.welcome_ms);
     r.room_events = m.room_events;
     r.replayed = m.replayed;
     r.gaps = m.gaps;
