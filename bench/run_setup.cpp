@@ -93,7 +93,7 @@ load_target resolve_load_target(const std::string& url_text,
 }
 
 bool check_connection_capacity(std::uint64_t connections, std::size_t sources) {
-    const nofile_limit files = raise_nofile_limit();
+    const nofile_limit files = raise_nofile_limit(connections + spare_descriptors);
     const std::uint64_t needed = connections + spare_descriptors;
     if (files.soft < needed) {
         note(group_digits(connections) + " connections need about " + group_digits(needed) +

@@ -37,7 +37,8 @@ struct load_target {
 // Several source addresses apply to an IPv4 loopback target only.
 load_target resolve_load_target(const std::string& url, bool allow_remote, unsigned sources, double connect_timeout_s);
 
-// Checks RLIMIT_NOFILE (false, with a note, when `connections` do not fit) and warns when
+// Raises RLIMIT_NOFILE for `connections` (the hard limit too, when privileged), returns false
+// with a note when they still do not fit, and warns when
 // the connections exceed the ephemeral ports of the source addresses.
 bool check_connection_capacity(std::uint64_t connections, std::size_t sources);
 

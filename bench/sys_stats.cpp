@@ -83,12 +83,24 @@ std::optional<double> read_proc_cpu_seconds(int pid) {
     return static_cast<double>(utime + stime) / static_cast<double>(ticks > 0 ? ticks : 100);
 }
 
-nofile_limit raise_nofile_limit() {
+nofile_limit raise_nofile_limit(std::uint64_t wanted) {
     nofile_limit result;
     rlimit rl{};
     if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) {
         result.error = std::strerror(errno);
         return result;
+    }
+    if (wanted > rl.rlim_max) {
+        // Only a privileged process may raise the hard limit; failing is fine, we say so below.
+        std::uint64_t ceiling = wanted;
+        std::ifstream nr_open("/proc/sys/fs/nr_open");
+        if (std::uint64_t n = 0; nr_open >> n && n < ceiling) {
+            ceiling = n;
+        }
+        rlimit raised{static_cast<rlim_t>(ceiling), static_cast<rlim_t>(ceiling)};
+        if (ceiling > rl.rlim_max && ::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+            rl = raised;
+        }
     }
     if (rl.rlim_cur < rl.rlim_max) {
         rlimit raised = rl;

@@ -31,8 +31,10 @@ struct nofile_limit {
     std::string error;  // empty when raising worked
 };
 
-// Raises RLIMIT_NOFILE's soft limit to the hard limit; returns the limits now in force.
-nofile_limit raise_nofile_limit();
+// Raises RLIMIT_NOFILE's soft limit to the hard limit; when `wanted` is above the hard limit,
+// first tries to raise the hard limit too (root can, up to /proc/sys/fs/nr_open). Returns the
+// limits now in force.
+nofile_limit raise_nofile_limit(std::uint64_t wanted = 0);
 
 // jemalloc's allocated-bytes counter of the calling thread (mallctl "thread.allocatedp"),
 // or nullptr when the bench is built without jemalloc or the counter is unavailable.
