@@ -273,6 +273,14 @@ void crowd_worker::count_at_final() {
 }
 
 std::uint32_t crowd_worker::new_viewer() {
+    if (!free_slots_.empty()) {
+        const std::uint32_t slot = free_slots_.back();
+        free_slots_.pop_back();
+        const std::uint32_t id = viewers_[slot].id;
+        viewers_[slot] = viewer{};
+        viewers_[slot].id = id;
+        return slot;
+    }
     const auto slot = static_cast<std::uint32_t>(viewers_.size());
     viewers_.emplace_back();
     viewers_.back().id = slot * count_ + index_;
@@ -643,6 +651,11 @@ void crowd_worker::on_end(ws_client& client, ws_stage stage, boost::beast::error
         if (v.resuming && !shutting_down) {
             // A comeback that failed: try again a little later, as a page would.
             push_rejoin(rejoin{last_t_s_ + clock_.speed, slot, true});
+        } else if (!v.welcomed_once) {
+            // Never joined: the slot serves the next new viewer (memory stays bounded when
+            // the server refuses connections for a long time).
+            v.st = state::idle;
+            free_slots_.push_back(slot);
         }
         return;
     }

@@ -175,6 +175,7 @@ class crowd_worker final : public ws_client_handler {
     std::vector<std::shared_ptr<ws_client>> clients_;  // by slot
     std::vector<viewer> viewers_;                      // by slot
     std::vector<std::uint32_t> online_;                // slots of online viewers
+    std::vector<std::uint32_t> free_slots_;            // slots of viewers that never got in, for the next new ones
     std::priority_queue<rejoin, std::vector<rejoin>, std::greater<>> rejoins_;
     std::priority_queue<pending_answer, std::vector<pending_answer>, std::greater<>> answers_;
     std::vector<quiz_info> quizzes_;

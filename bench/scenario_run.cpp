@@ -355,6 +355,12 @@ void scenario_run::play() {
             note(report_.incomplete_reason);
             break;
         }
+        if (const live_sums s = sums(); s.failures >= 100 && s.joins == 0) {
+            report_.incomplete_reason = "viewers cannot connect: " + group_digits(s.failures) +
+                                        " attempts failed and none got a welcome (see first_connect_error)";
+            note(report_.incomplete_reason);
+            break;
+        }
     }
     clock_.active.store(false);
 }
@@ -590,7 +596,7 @@ int scenario_run::run() {
     clock_.start = steady::now() + 300ms;
     clock_.start_wall_us = wall_micros() + 300'000;
     play();
-    const bool host_ok = host_->current() != scenario_host::state::failed;
+    const bool host_ok = host_->current() != scenario_host::state::failed && report_.incomplete_reason.empty();
     if (host_ok) {
         settle();
     }
