@@ -145,15 +145,7 @@ void crowd_worker::tick() {
         act(dt_s);
         send_due_answers(now);
     } else {
-        // Only forced comebacks (drops, server closes) continue.
-        while (!rejoins_.empty() && rejoins_.top().forced && rejoins_.top().due_s <= t_s &&
-               connecting_ < max_connecting) {
-            const rejoin r = rejoins_.top();
-            pop_rejoin();
-            if (viewers_[r.slot].st == state::away) {
-                connect(r.slot, true);
-            }
-        }
+        bring_back(t_s);  // only comebacks (after cuts and server closes) continue
     }
     count_at_final();
     online.set(online_.size());
@@ -177,17 +169,16 @@ void crowd_worker::follow_target(double t_s) {
     // This worker's share of the curve: the remainder goes to the lower-numbered workers.
     const auto total = static_cast<std::uint64_t>(std::llround(sc_.online_at(t_s)));
     const std::uint64_t target = total / count_ + (index_ < total % count_ ? 1 : 0);
+    bring_back(t_s);
     // Viewers that were cut or closed and are on their way back count as present.
-    std::uint64_t present = online_.size() + connecting_ + returning_;
-    while (!rejoins_.empty() && rejoins_.top().due_s <= t_s && connecting_ < max_connecting) {
-        const rejoin r = rejoins_.top();
-        if (!r.forced && present >= target) {
-            break;
-        }
-        pop_rejoin();
-        if (viewers_[r.slot].st == state::away) {
-            connect(r.slot, true);
-            present += r.forced ? 0 : 1;
+    std::uint64_t present = online_.size() + connecting_ + comebacks_.size();
+    // Leavers who chose to come back fill free places before new viewers.
+    while (present < target && !rejoins_.empty() && rejoins_.top().due_s <= t_s && connecting_ < max_connecting) {
+        const std::uint32_t slot = rejoins_.top().slot;
+        rejoins_.pop();
+        if (viewers_[slot].st == state::away) {
+            connect(slot, true);
+            ++present;
         }
     }
     while (present < target && connecting_ < max_connecting) {
@@ -246,18 +237,18 @@ void crowd_worker::drop_all(double t_s, double back_within_real_s) {
         viewer& v = viewers_[slot];
         v.st = state::away;
         v.dropped_at_us = now_us;
-        push_rejoin(rejoin{t_s + back(rng_), slot, true});
+        comebacks_.push(rejoin{t_s + back(rng_), slot});
     }
 }
 
-void crowd_worker::push_rejoin(const rejoin& r) {
-    returning_ += r.forced ? 1 : 0;
-    rejoins_.push(r);
-}
-
-void crowd_worker::pop_rejoin() {
-    returning_ -= rejoins_.top().forced ? 1 : 0;
-    rejoins_.pop();
+void crowd_worker::bring_back(double t_s) {
+    while (!comebacks_.empty() && comebacks_.top().due_s <= t_s && connecting_ < max_connecting) {
+        const std::uint32_t slot = comebacks_.top().slot;
+        comebacks_.pop();
+        if (viewers_[slot].st == state::away) {
+            connect(slot, true);
+        }
+    }
 }
 
 void crowd_worker::count_at_final() {
@@ -342,7 +333,7 @@ void crowd_worker::leave(std::uint32_t slot, bool cut, double t_s, bool may_rejo
     std::uniform_real_distribution<double> u(0, 1);
     if (may_rejoin && sc_.rejoin_share > 0 && u(rng_) < sc_.rejoin_share) {
         std::uniform_real_distribution<double> after(sc_.rejoin_after_min_s, sc_.rejoin_after_max_s);
-        push_rejoin(rejoin{t_s + after(rng_), slot, false});
+        rejoins_.push(rejoin{t_s + after(rng_), slot});
     }
 }
 
@@ -650,7 +641,7 @@ void crowd_worker::on_end(ws_client& client, ws_stage stage, boost::beast::error
         }
         if (v.resuming && !shutting_down) {
             // A comeback that failed: try again a little later, as a page would.
-            push_rejoin(rejoin{last_t_s_ + clock_.speed, slot, true});
+            comebacks_.push(rejoin{last_t_s_ + clock_.speed, slot});
         } else if (!v.welcomed_once) {
             // Never joined: the slot serves the next new viewer (memory stays bounded when
             // the server refuses connections for a long time).
@@ -674,7 +665,7 @@ void crowd_worker::on_end(ws_client& client, ws_stage stage, boost::beast::error
         }
         std::uniform_real_distribution<double> back(0.2, 1.0);
         v.dropped_at_us = wall_micros();
-        push_rejoin(rejoin{last_t_s_ + back(rng_) * clock_.speed, slot, true});
+        comebacks_.push(rejoin{last_t_s_ + back(rng_) * clock_.speed, slot});
     }
 }
 

@@ -114,7 +114,6 @@ class crowd_worker final : public ws_client_handler {
     struct rejoin {
         double due_s;  // scenario seconds
         std::uint32_t slot;
-        bool forced;  // comes back whatever the online target (drops, server closes)
         bool operator>(const rejoin& o) const { return due_s > o.due_s; }
     };
 
@@ -131,8 +130,8 @@ class crowd_worker final : public ws_client_handler {
         bool operator>(const pending_answer& o) const { return due > o.due; }
     };
 
-    void push_rejoin(const rejoin& r);
-    void pop_rejoin();
+    // Reconnects the comebacks that are due (whatever the online target).
+    void bring_back(double t_s);
     void tick();
     void arm_timer();
     void follow_target(double t_s);
@@ -176,14 +175,16 @@ class crowd_worker final : public ws_client_handler {
     std::vector<viewer> viewers_;                      // by slot
     std::vector<std::uint32_t> online_;                // slots of online viewers
     std::vector<std::uint32_t> free_slots_;            // slots of viewers that never got in, for the next new ones
+    // Leavers who chose to come back (they fill free places under the target), and viewers
+    // coming back after a cut or a server close (whatever the target), by due time.
     std::priority_queue<rejoin, std::vector<rejoin>, std::greater<>> rejoins_;
+    std::priority_queue<rejoin, std::vector<rejoin>, std::greater<>> comebacks_;
     std::priority_queue<pending_answer, std::vector<pending_answer>, std::greater<>> answers_;
     std::vector<quiz_info> quizzes_;
     std::vector<std::string> recent_questions_;  // ring of recently seen question ids
     std::size_t recent_next_ = 0;
     std::unordered_map<std::string, std::int64_t> question_first_seq_;
     std::size_t connecting_ = 0;
-    std::size_t returning_ = 0;  // forced comebacks queued
     std::uint64_t connections_made_ = 0;
     std::size_t timeline_next_ = 0;
     std::array<double, viewer_action_count> owed_{};  // fractional requests carried to the next tick
