@@ -172,7 +172,12 @@ int run_compare(int argc, char** argv) {
     }
     const flat_json a = load_flat_json(files[0]);
     const flat_json b = load_flat_json(files[1]);
-    print_comparison(std::cout, a, b, files[0], files[1], all);
+    const auto base = [](const std::string& path) {
+        const std::size_t slash = path.rfind('/');
+        return slash == std::string::npos ? path : path.substr(slash + 1);
+    };
+    std::cout << "a = " << files[0] << "\nb = " << files[1] << "\n";
+    print_comparison(std::cout, a, b, base(files[0]), base(files[1]), all);
     return exit_completed;
 }
 
