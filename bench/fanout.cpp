@@ -22,6 +22,7 @@
 #include "bench/exit_status.hpp"
 #include "bench/host_publisher.hpp"
 #include "bench/report.hpp"
+#include "bench/run_setup.hpp"
 #include "bench/run_state.hpp"
 #include "bench/sys_stats.hpp"
 #include "bench/viewer_worker.hpp"
@@ -39,7 +40,6 @@ namespace {
 constexpr std::size_t max_text_size = 3900;        // keeps a request under the 4 KiB client frame limit
 constexpr std::size_t default_notice_limit = 500;  // the server's default notice limit
 constexpr std::uint64_t max_total_events = 50'000'000;
-constexpr std::uint64_t spare_descriptors = 64;
 constexpr auto ramp_tick = 100ms;
 constexpr auto progress_every = 1s;
 constexpr auto settle_time = 1s;
@@ -147,64 +147,6 @@ fanout_options parse_options(int argc, char** argv) {
     return o;
 }
 
-double seconds_since(steady::time_point t) {
-    return std::chrono::duration<double>(steady::now() - t).count();
-}
-
-std::string fixed1(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f", v);
-    return buf;
-}
-
-void note(const std::string& text) {
-    std::cerr << "liveroom-bench: " << text << std::endl;
-}
-
-std::optional<std::uint64_t> ephemeral_port_count() {
-    std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
-    std::uint64_t low = 0;
-    std::uint64_t high = 0;
-    if (!(in >> low >> high) || high < low) {
-        return std::nullopt;
-    }
-    return high - low + 1;
-}
-
-// Ends the process if the run outlives its hard deadline.
-class watchdog {
-  public:
-    watchdog(double limit_seconds, const std::atomic<const char*>& phase) : phase_(phase) {
-        const auto limit = std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(limit_seconds));
-        thread_ = std::thread([this, limit, limit_seconds] {
-            std::unique_lock lock(mutex_);
-            if (!cv_.wait_for(lock, limit, [this] { return done_; })) {
-                std::fprintf(stderr, "liveroom-bench: hard deadline of %.0f s exceeded (phase: %s); aborting\n",
-                             limit_seconds, phase_.load());
-                std::fflush(stderr);
-                std::_Exit(exit_deadline);
-            }
-        });
-    }
-    watchdog(const watchdog&) = delete;
-    watchdog& operator=(const watchdog&) = delete;
-    ~watchdog() {
-        {
-            std::lock_guard lock(mutex_);
-            done_ = true;
-        }
-        cv_.notify_all();
-        thread_.join();
-    }
-
-  private:
-    const std::atomic<const char*>& phase_;
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    bool done_ = false;
-    std::thread thread_;
-};
-
 struct worker_sums {
     std::uint64_t started = 0;
     std::uint64_t welcomed = 0;
@@ -292,56 +234,20 @@ void fanout_run::mark_allocations(int slot) {
 }
 
 bool fanout_run::prepare() {
-    const ws_url url = parse_ws_url(o_.url);
-    asio::io_context ioc;
-    tcp::resolver resolver(ioc);
-    boost::system::error_code ec;
-    const auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
-    if (ec || results.empty()) {
-        note("cannot resolve " + url.host + ": " + (ec ? ec.message() : std::string("no address")));
+    load_target t;
+    try {
+        t = resolve_load_target(o_.url, o_.allow_remote, o_.sources, o_.connect_timeout);
+    } catch (const usage_error&) {
+        throw;
+    } catch (const std::runtime_error& e) {
+        note(e.what());
         return false;
     }
-    tcp::endpoint endpoint = results.begin()->endpoint();
-    for (const auto& r : results) {
-        if (r.endpoint().address().is_v4()) {
-            endpoint = r.endpoint();
-            break;
-        }
-    }
-    const bool loopback = is_loopback(endpoint.address());
-    if (!loopback && !o_.allow_remote) {
-        throw usage_error("refusing to load " + endpoint.address().to_string() +
-                          ", which is not a loopback address (127.0.0.0/8, ::1); pass --allow-remote if you mean it");
-    }
-    target_.endpoint = endpoint;
-    target_.host_header = url.host_header;
-    target_.path = url.target;
-    target_.connect_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o_.connect_timeout * 1000));
-
-    if (loopback && endpoint.address().is_v4()) {
-        for (unsigned i = 1; i <= o_.sources; ++i) {
-            sources_.push_back(asio::ip::make_address_v4((127U << 24) | i));
-        }
-    } else {
-        if (o_.sources > 1) {
-            note("note: source addresses 127.0.0.x apply to an IPv4 loopback target only; using the default source");
-        }
-        o_.sources = 1;
-        sources_.push_back(asio::ip::address{});
-    }
-
-    const nofile_limit files = raise_nofile_limit();
-    const std::uint64_t needed = o_.viewers + spare_descriptors;
-    if (files.soft < needed) {
-        note(group_digits(o_.viewers) + " viewers need about " + group_digits(needed) +
-             " open files, but RLIMIT_NOFILE allows " + group_digits(files.soft) + " (hard limit " +
-             group_digits(files.hard) + "); raise it (ulimit -n) or use fewer viewers");
+    target_ = std::move(t.target);
+    sources_ = std::move(t.sources);
+    o_.sources = static_cast<unsigned>(sources_.size());
+    if (!check_connection_capacity(o_.viewers, sources_.size())) {
         return false;
-    }
-    if (const auto ports = ephemeral_port_count(); ports && o_.viewers + 1 > *ports * sources_.size()) {
-        note("warning: " + group_digits(o_.viewers) + " connections from " + std::to_string(sources_.size()) +
-             " source address(es) exceed the " + group_digits(*ports) +
-             " ephemeral ports per address; use more --sources");
     }
     if (o_.size > default_notice_limit) {
         note("note: --size " + std::to_string(o_.size) + " is above the server's default notice limit of " +
@@ -360,21 +266,7 @@ bool fanout_run::connect_host() {
     config.start_room = o_.start_room;
     host_ = std::make_unique<host_publisher>(target_, clock_, std::move(config));
     host_->start(sources_.front());
-    const auto give_up = steady::now() + target_.connect_timeout + 2s;
-    while (host_->current() == host_publisher::state::connecting && steady::now() < give_up) {
-        std::this_thread::sleep_for(10ms);
-    }
-    switch (host_->current()) {
-        case host_publisher::state::ready:
-            note("host connected (role " + host_->role() + ")");
-            return true;
-        case host_publisher::state::connecting:
-            note("host: no welcome from the server within " + fixed1(o_.connect_timeout + 2) + " s");
-            return false;
-        default:
-            note(host_->failure());
-            return false;
-    }
+    return await_host(*host_, std::chrono::duration_cast<std::chrono::milliseconds>(target_.connect_timeout + 2s));
 }
 
 bool fanout_run::ramp() {

@@ -6,8 +6,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "bench/json_append.hpp"
 #include "bench/sys_stats.hpp"
-#include "bench/viewer_worker.hpp"
 
 namespace liveroom::bench {
 
@@ -19,13 +19,6 @@ constexpr std::chrono::milliseconds tick_period{10};
 constexpr std::size_t host_write_buffer = 4096;
 constexpr std::size_t host_read_chunk = 16384;
 constexpr std::string_view start_id = "start";
-
-void append_number(std::string& out, std::int64_t v) {
-    char buf[24];
-    const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    (void)ec;
-    out.append(buf, ptr);
-}
 
 bool parse_event_id(std::string_view id, std::uint64_t& k) {
     if (id.size() < 2 || id[0] != 'n') {

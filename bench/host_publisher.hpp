@@ -14,11 +14,11 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "server/core/handler_pool.hpp"
 #include "bench/histogram.hpp"
 #include "bench/run_state.hpp"
 #include "bench/scan.hpp"
 #include "bench/ws_client.hpp"
+#include "server/core/handler_pool.hpp"
 
 namespace liveroom::bench {
 

@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "bench/args.hpp"
+#include "bench/json_writer.hpp"
 
 namespace liveroom::bench {
 
@@ -16,6 +18,8 @@ namespace {
 double ms(std::uint64_t micros) {
     return static_cast<double>(micros) / 1000.0;
 }
+
+}  // namespace
 
 std::string fixed(double v, int decimals) {
     char buf[64];
@@ -26,107 +30,6 @@ std::string fixed(double v, int decimals) {
 std::string kib_text(std::uint64_t kib) {
     return fixed(static_cast<double>(kib) / 1024.0, 1) + " MiB";
 }
-
-// A small JSON writer: enough for a flat-ish report, with correct string escaping.
-class json_writer {
-  public:
-    void begin_object(const char* key = nullptr) {
-        prefix(key);
-        out_ += '{';
-        first_.push_back(true);
-    }
-    void end_object() {
-        first_.pop_back();
-        out_ += '}';
-    }
-    void field(const char* key, const std::string& v) {
-        prefix(key);
-        string(v);
-    }
-    void field(const char* key, const char* v) { field(key, std::string(v)); }
-    void field(const char* key, bool v) {
-        prefix(key);
-        out_ += v ? "true" : "false";
-    }
-    void field(const char* key, std::uint64_t v) {
-        prefix(key);
-        out_ += std::to_string(v);
-    }
-    void field(const char* key, std::int64_t v) {
-        prefix(key);
-        out_ += std::to_string(v);
-    }
-    void field(const char* key, unsigned v) { field(key, static_cast<std::uint64_t>(v)); }
-    void field(const char* key, int v) { field(key, static_cast<std::int64_t>(v)); }
-    void field(const char* key, double v) {
-        prefix(key);
-        if (!std::isfinite(v)) {
-            out_ += "null";
-            return;
-        }
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.6g", v);
-        out_ += buf;
-    }
-    template <class T>
-    void field(const char* key, const std::optional<T>& v) {
-        if (v) {
-            field(key, *v);
-        } else {
-            prefix(key);
-            out_ += "null";
-        }
-    }
-    std::string take() { return std::move(out_); }
-
-  private:
-    void prefix(const char* key) {
-        if (!first_.empty()) {
-            if (!first_.back()) {
-                out_ += ',';
-            }
-            first_.back() = false;
-        }
-        if (key != nullptr) {
-            string(key);
-            out_ += ':';
-        }
-    }
-    void string(std::string_view s) {
-        out_ += '"';
-        for (const char c : s) {
-            switch (c) {
-                case '"':
-                    out_ += "\\\"";
-                    break;
-                case '\\':
-                    out_ += "\\\\";
-                    break;
-                case '\n':
-                    out_ += "\\n";
-                    break;
-                case '\r':
-                    out_ += "\\r";
-                    break;
-                case '\t':
-                    out_ += "\\t";
-                    break;
-                default:
-                    if (static_cast<unsigned char>(c) < 0x20) {
-                        char buf[8];
-                        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-                        out_ += buf;
-                    } else {
-                        out_ += c;
-                    }
-            }
-        }
-        out_ += '"';
-    }
-
-    std::string out_;
-    std::vector<bool> first_;
-};
 
 void latency_json(json_writer& w, const char* key, const latency_summary& l) {
     w.begin_object(key);
@@ -148,8 +51,6 @@ std::string latency_line(const latency_summary& l) {
            fixed(l.p999_ms, 3) + "  max " + fixed(l.max_ms, 3) + " ms  (mean " + fixed(l.mean_ms, 3) +
            ", n=" + group_digits(l.count) + ")";
 }
-
-}  // namespace
 
 latency_summary latency_summary::of(const log_histogram& micros) {
     latency_summary s;
@@ -315,17 +216,31 @@ std::string to_json(const fanout_report& r) {
     return text;
 }
 
-std::string write_json_file(const std::string& path, const fanout_report& report) {
+std::optional<std::string> read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return std::nullopt;
+    }
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    return std::move(buf).str();
+}
+
+std::string write_text_file(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::trunc);
     if (!out) {
         return "cannot open " + path + ": " + std::strerror(errno);
     }
-    out << to_json(report);
+    out << text;
     out.close();
     if (!out) {
         return "cannot write " + path;
     }
     return {};
+}
+
+std::string write_json_file(const std::string& path, const fanout_report& report) {
+    return write_text_file(path, to_json(report));
 }
 
 }  // namespace liveroom::bench

@@ -102,9 +102,28 @@ struct fanout_report {
     std::string incomplete_reason;
 };
 
+class json_writer;
+
+// "%.*f" of v.
+std::string fixed(double v, int decimals);
+// KiB as "12.3 MiB".
+std::string kib_text(std::uint64_t kib);
+
+// Writes `l` as an object member `key` {count, p50, p90, p99, p999, max, mean} (ms).
+void latency_json(json_writer& w, const char* key, const latency_summary& l);
+
+// "p50 1.234  p90 ... ms  (mean ..., n=...)", or "no samples".
+std::string latency_line(const latency_summary& l);
+
 void print_text(std::ostream& out, const fanout_report& report);
 
 std::string to_json(const fanout_report& report);
+
+// The whole content of a file, or nullopt when it cannot be read.
+std::optional<std::string> read_text_file(const std::string& path);
+
+// Writes `text` to `path` (truncating); returns an error message, empty on success.
+std::string write_text_file(const std::string& path, const std::string& text);
 
 // Writes to_json(report) to `path`; returns an error message, empty on success.
 std::string write_json_file(const std::string& path, const fanout_report& report);

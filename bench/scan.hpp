@@ -182,10 +182,15 @@ struct message_fields {
     std::string_view code;     // error
     std::string_view message;  // error
     std::string_view you;      // welcome: the whole "you" object
+    std::string_view body;     // comment / question / quiz / card events: that nested object
+    std::string_view quiz;     // quiz.open ack: the new quiz id
     std::int64_t seq = 0;
+    std::int64_t ts = 0;    // room events: server time (ms)
     std::int64_t from = 0;  // skipped
     std::int64_t to = 0;    // skipped
     bool has_seq = false;
+    bool has_ts = false;
+    bool resumed = false;  // welcome: "resumed":true
     bool has_from = false;
     bool has_to = false;
 };
@@ -206,6 +211,8 @@ inline bool scan_message(std::string_view object, message_fields& out) {
                 out.code = value;
             } else if (key == "message") {
                 out.message = value;
+            } else if (key == "quiz") {
+                out.quiz = value;
             }
         } else if (kind == json_kind::number) {
             if (key == "seq") {
@@ -214,12 +221,75 @@ inline bool scan_message(std::string_view object, message_fields& out) {
                 out.has_from = parse_i64(value, out.from);
             } else if (key == "to") {
                 out.has_to = parse_i64(value, out.to);
+            } else if (key == "ts") {
+                out.has_ts = parse_i64(value, out.ts);
             }
-        } else if (kind == json_kind::object && key == "you") {
-            out.you = value;
+        } else if (kind == json_kind::object) {
+            if (key == "you") {
+                out.you = value;
+            } else if (key == "comment" || key == "question" || key == "quiz" || key == "card") {
+                out.body = value;
+            }
+        } else if (kind == json_kind::literal && key == "resumed") {
+            out.resumed = value == "true";
         }
     });
     return ok && !out.type.empty();
+}
+
+// Calls fn(element, kind) for each element of the JSON array `array`; false when malformed.
+template <class Fn>
+bool for_each_element(std::string_view array, Fn&& fn) {
+    using detail::skip_space;
+    std::size_t i = skip_space(array, 0);
+    if (i >= array.size() || array[i] != '[') {
+        return false;
+    }
+    i = skip_space(array, i + 1);
+    if (i < array.size() && array[i] == ']') {
+        return true;
+    }
+    while (i < array.size()) {
+        const char c = array[i];
+        std::size_t e = i;
+        json_kind kind = json_kind::literal;
+        std::string_view element;
+        if (c == '"') {
+            e = detail::string_end(array, i + 1);
+            if (e == std::string_view::npos) {
+                return false;
+            }
+            element = array.substr(i + 1, e - i - 1);
+            kind = json_kind::string;
+            ++e;
+        } else if (c == '{' || c == '[') {
+            e = detail::nested_end(array, i);
+            if (e == std::string_view::npos) {
+                return false;
+            }
+            element = array.substr(i, e - i);
+            kind = c == '{' ? json_kind::object : json_kind::array;
+        } else {
+            while (e < array.size() && array[e] != ',' && array[e] != ']' && !detail::is_space(array[e])) {
+                ++e;
+            }
+            element = array.substr(i, e - i);
+            kind = (c == '-' || (c >= '0' && c <= '9')) ? json_kind::number : json_kind::literal;
+        }
+        fn(element, kind);
+        i = skip_space(array, e);
+        if (i >= array.size()) {
+            return false;
+        }
+        if (array[i] == ']') {
+            return true;
+        }
+        if (array[i] != ',') {
+            return false;
+        }
+        i = skip_space(array, i + 1);
+    }
+    return false;
 }
 
 // The embedded send time of a bench notice: text "t=<microseconds since epoch>;...".

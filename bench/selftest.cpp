@@ -2,15 +2,22 @@
 
 #include <cstdint>
 #include <iostream>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <boost/asio/ip/address.hpp>
 
 #include "bench/args.hpp"
+#include "bench/compare.hpp"
 #include "bench/exit_status.hpp"
 #include "bench/histogram.hpp"
+#include "bench/html_report.hpp"
+#include "bench/json_flat.hpp"
 #include "bench/scan.hpp"
+#include "bench/scenario.hpp"
+#include "bench/scenario_report.hpp"
 #include "bench/seq_tracker.hpp"
 
 namespace liveroom::bench {
@@ -166,6 +173,160 @@ void check_args(checker& c) {
              "digit grouping");
 }
 
+void check_scenario(checker& c) {
+    const scenario s = parse_scenario(R"({
+        "name": "t", "room": "r1", "duration_s": 100, "speed": 10, "seed": 9,
+        "viewers": {"online": [[0, 0], [10, 100], [50, 300]], "leave_per_min": 0.1, "rejoin_share": 0.5,
+                    "rejoin_after_s": [1, 2], "leave": "drop"},
+        "activity": {"comment": {"share": 0.5, "per_min": 2}, "quiz.answer": {"share": 0.9, "within_s": 5}},
+        "timeline": [
+            {"at": 20, "do": "quiz.open", "question": "q", "options": ["a", "b"], "correct": [1], "seconds": 30},
+            {"at": 5, "do": "notice.set", "text": "n", "every_s": 30, "until": 70},
+            {"at": 150, "do": "room.end"},
+            {"at": 40, "do": "drop_all", "back_within_s": 1.5}
+        ]})");
+    c.expect(s.name == "t" && s.room == "r1" && s.duration_s == 100 && s.speed == 10 && s.seed == 9, "scenario header");
+    c.expect(s.online_at(0) == 0 && s.online_at(5) == 50 && s.online_at(30) == 200 && s.online_at(80) == 300,
+             "online curve is linear between points and flat after");
+    c.expect(s.peak_online() == 300 && s.leave_abruptly && s.rejoin_share == 0.5, "viewer settings");
+    c.expect(s.of(viewer_action::comment).share == 0.5 && s.of(viewer_action::quiz_answer).within_s == 5 &&
+                 s.of(viewer_action::ask).share == 0,
+             "activities");
+    // notice at 5, 35, 65; quiz at 20; drop_all at 40; room.end at 150 is past the duration.
+    bool sorted = s.timeline.size() == 5;
+    for (std::size_t i = 1; i < s.timeline.size(); ++i) {
+        sorted = sorted && s.timeline[i - 1].at_s <= s.timeline[i].at_s;
+    }
+    c.expect(sorted && s.timeline[1].what == "quiz.open" && s.timeline[1].correct == std::vector<int>{1},
+             "timeline expanded, sorted, cut at the duration");
+    c.expect(s.timeline[3].by_viewers() && s.timeline[3].back_within_s == 1.5, "drop_all is a viewer step");
+    scenario scaled = s;
+    scaled.scale_to_peak(600);
+    c.expect(scaled.peak_online() == 600 && scaled.online_at(10) == 200, "scale to peak");
+
+    const auto refused = [](const char* json, const char* needle) {
+        try {
+            (void)parse_scenario(json);
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what()).find(needle) != std::string::npos;
+        }
+        return false;
+    };
+    c.expect(refused(R"({"duration_s": 10})", "viewers"), "missing viewers is refused");
+    c.expect(refused(R"({"duration_s": 10, "viewers": {"online": [[0, 1], [0, 2]]}})", "online[1]"),
+             "non-increasing times are refused, naming the point");
+    c.expect(refused(R"({"duration_s": 10, "viewers": {"online": [[0, 1]]}, "activty": {}})", "activty"),
+             "a misspelt member is refused");
+    c.expect(refused(R"({"duration_s": 10, "viewers": {"online": [[0, 1]]}, "timeline": [{"at": 1, "do": "fly"}]})",
+                     "unknown step"),
+             "an unknown step is refused");
+    c.expect(refused(R"({"duration_s": 10, "viewers": {"online": [[0, 1]]},
+                         "activity": {"comment": {"share": 2, "per_min": 1}}})",
+                     "share"),
+             "a share above 1 is refused");
+    c.expect(refused("{", "invalid JSON"), "broken JSON is refused");
+}
+
+scenario_report sample_report() {
+    scenario_report r;
+    r.name = "sample \"quoted\"";
+    r.url = "ws://127.0.0.1:1/ws";
+    r.completed = true;
+    r.speed = 60;
+    r.duration_s = 7200;
+    r.joins = 30000;
+    r.gaps = 0;
+    r.final_seq = 42;
+    r.viewers_at_final = 10;
+    r.online_at_end = 10;
+    r.latency.push_back(kind_latency{"comment", "text", 5, {5, 1.5, 2, 3, 3, 4, 1.8}});
+    request_summary q;
+    q.kind = "quiz.open";
+    q.side = "host";
+    q.sent = 3;
+    q.errors = 3;
+    q.errors_by_code["bad_request"] = 3;
+    r.requests.push_back(q);
+    r.errors_by_code["bad_request"] = 3;
+    timeline_sample t;
+    t.t = 1;
+    t.scenario_t = 60;
+    t.online = 10;
+    t.server_rss_kib = 2048;
+    r.timeline = {t, t};
+    return r;
+}
+
+void check_reports(checker& c) {
+    const scenario_report r = sample_report();
+    flat_json doc;
+    try {
+        doc = flatten_json(to_json(r));
+    } catch (const std::runtime_error&) {
+        c.expect(false, "the scenario report is valid JSON");
+        return;
+    }
+    const auto number = [&doc](const char* path) {
+        const flat_leaf* leaf = find_leaf(doc, path);
+        return leaf != nullptr && leaf->number ? *leaf->number : -1.0;
+    };
+    c.expect(number("viewers.joins") == 30000 && number("deliveries.final_seq") == 42 && number("completed") == 1,
+             "report JSON carries the figures");
+    c.expect(number("latency_ms.comment.p99") == 3 && number("requests.quiz.open.errors_by_code.bad_request") == 3,
+             "per-kind latency and errors by code");
+    const flat_leaf* name = find_leaf(doc, "config.name");
+    c.expect(name != nullptr && name->text == "sample \"quoted\"", "strings round-trip with escapes");
+    c.expect(find_leaf(doc, "timeline.t") == nullptr, "the time series is not flattened");
+
+    std::string why;
+    c.expect(evaluate_check(doc, "deliveries.gaps == 0", why), "check: equality holds");
+    c.expect(evaluate_check(doc, "deliveries.viewers_at_final == viewers.online_at_end", why),
+             "check: field against field");
+    c.expect(!evaluate_check(doc, "viewers.joins < 100", why) && why.find("30000") != std::string::npos,
+             "check: a false one explains itself");
+    c.expect(!evaluate_check(doc, "no.such.field >= 1", why) && why.find("no number") != std::string::npos,
+             "check: an unknown field fails");
+    c.expect(evaluate_check(doc, "viewers.joins >= 30000", why) && !evaluate_check(doc, "viewers.joins > 30000", why),
+             "check: >= and > differ");
+
+    scenario_report later = r;
+    later.joins = 33000;
+    std::ostringstream out;
+    print_comparison(out, doc, flatten_json(to_json(later)), "a", "b", false);
+    const std::string table = out.str();
+    c.expect(table.find("viewers.joins") != std::string::npos && table.find("+10.0 %") != std::string::npos,
+             "compare shows the change in percent");
+    c.expect(table.find("deliveries.gaps") == std::string::npos, "compare hides equal fields by default");
+
+    const std::string html = to_html(r);
+    c.expect(html.find("<svg") != std::string::npos && html.find("sample &quot;quoted&quot;") != std::string::npos &&
+                 html.find("http") == html.find("http-equiv") && html.find("<script") == std::string::npos,
+             "HTML is self-contained with inline SVG and escaped text");
+}
+
+void check_scan_extras(checker& c) {
+    message_fields f;
+    c.expect(scan_message(R"({"type":"welcome","seq":7,"resumed":true,"you":{"id":"g1"}})", f) && f.resumed,
+             "welcome resumed flag");
+    c.expect(
+        scan_message(R"({"type":"comment","seq":3,"ts":1700000000123,"comment":{"id":"m1","text":"t=5;hi"}})", f) &&
+            f.has_ts && f.ts == 1700000000123 && f.body.find("\"m1\"") != std::string_view::npos,
+        "event ts and nested body");
+    c.expect(scan_message(R"({"type":"ack","id":"h3","quiz":"z9"})", f) && f.quiz == "z9", "quiz id in an ack");
+    int n = 0;
+    c.expect(for_each_element(R"(["a", {"b":[1,2]}, 3, "x,y"])", [&n](std::string_view, json_kind) { ++n; }) && n == 4,
+             "array elements");
+    c.expect(!for_each_element("[1,", [](std::string_view, json_kind) {}), "truncated array is malformed");
+
+    seq_tracker s;
+    s.on_welcome(10);
+    s.on_event(11, true);
+    c.expect(s.last_seen() == 11, "last seen seq");
+    s.rebase(40);  // a snapshot after a reconnect: what was missed is not a gap
+    s.on_event(41, true);
+    c.expect(s.gaps() == 0 && s.last_seen() == 41, "rebase after a snapshot");
+}
+
 }  // namespace
 
 int run_selftest() {
@@ -174,6 +335,9 @@ int run_selftest() {
     check_seq_tracker(c);
     check_histogram(c);
     check_args(c);
+    check_scenario(c);
+    check_reports(c);
+    check_scan_extras(c);
     return c.finish();
 }
 

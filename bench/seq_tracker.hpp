@@ -19,6 +19,16 @@ class seq_tracker {
         }
     }
 
+    // A welcome without resume (a snapshot) after a reconnect: the sequence starts again
+    // after `seq`; what was missed while away is not a gap.
+    void rebase(std::int64_t seq) {
+        next_ = seq + 1;
+        open_gap_from_ = -1;
+    }
+
+    // The last seq seen (or the welcome's), -1 before any: what a reconnect sends as `since`.
+    std::int64_t last_seen() const { return next_ - 1 < 0 ? -1 : next_ - 1; }
+
     // A room event; `in_window` says whether it arrived after the warm-up.
     void on_event(std::int64_t seq, bool in_window) {
         ++events_;

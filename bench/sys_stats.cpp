@@ -5,9 +5,11 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #if defined(LIVEROOM_HAVE_JEMALLOC)
 #include <jemalloc/jemalloc.h>
@@ -56,12 +58,49 @@ std::optional<std::uint64_t> read_proc_status_kib(int pid, std::string_view fiel
     return std::nullopt;
 }
 
-nofile_limit raise_nofile_limit() {
+std::optional<double> read_proc_cpu_seconds(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!in || !std::getline(in, line)) {
+        return std::nullopt;
+    }
+    // The command name (field 2) may hold spaces: count fields after its closing ')'.
+    const std::size_t close = line.rfind(')');
+    if (close == std::string::npos) {
+        return std::nullopt;
+    }
+    std::istringstream fields(line.substr(close + 1));
+    std::string skip;
+    for (int i = 3; i <= 13; ++i) {  // state .. cmajflt
+        fields >> skip;
+    }
+    unsigned long long utime = 0;
+    unsigned long long stime = 0;
+    if (!(fields >> utime >> stime)) {
+        return std::nullopt;
+    }
+    const long ticks = ::sysconf(_SC_CLK_TCK);
+    return static_cast<double>(utime + stime) / static_cast<double>(ticks > 0 ? ticks : 100);
+}
+
+nofile_limit raise_nofile_limit(std::uint64_t wanted) {
     nofile_limit result;
     rlimit rl{};
     if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) {
         result.error = std::strerror(errno);
         return result;
+    }
+    if (wanted > rl.rlim_max) {
+        // Only a privileged process may raise the hard limit; failing is fine, we say so below.
+        std::uint64_t ceiling = wanted;
+        std::ifstream nr_open("/proc/sys/fs/nr_open");
+        if (std::uint64_t n = 0; nr_open >> n && n < ceiling) {
+            ceiling = n;
+        }
+        rlimit raised{static_cast<rlim_t>(ceiling), static_cast<rlim_t>(ceiling)};
+        if (ceiling > rl.rlim_max && ::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+            rl = raised;
+        }
     }
     if (rl.rlim_cur < rl.rlim_max) {
         rlimit raised = rl;

@@ -5,6 +5,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "bench/json_append.hpp"
 #include "bench/sys_stats.hpp"
 
 namespace liveroom::bench {
@@ -19,21 +20,6 @@ constexpr std::size_t viewer_write_buffer = 256;
 constexpr std::size_t viewer_read_chunk = 8192;
 
 }  // namespace
-
-void append_json_escaped(std::string& out, std::string_view text) {
-    for (const char c : text) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-            out += buf;
-        } else {
-            out += c;
-        }
-    }
-}
 
 viewer_worker::viewer_worker(const ws_target& target,
                              const run_clock& clock,

@@ -11,12 +11,12 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "server/core/handler_pool.hpp"
 #include "bench/histogram.hpp"
 #include "bench/run_state.hpp"
 #include "bench/scan.hpp"
 #include "bench/seq_tracker.hpp"
 #include "bench/ws_client.hpp"
+#include "server/core/handler_pool.hpp"
 
 namespace liveroom::bench {
 
@@ -102,8 +102,5 @@ class viewer_worker final : public ws_client_handler {
     const std::uint64_t* alloc_counter_ = nullptr;
     std::uint64_t alloc_mark_[2] = {0, 0};
 };
-
-// Appends `text` to `out` as the inside of a JSON string.
-void append_json_escaped(std::string& out, std::string_view text);
 
 }  // namespace liveroom::bench

@@ -243,6 +243,21 @@ void ws_client::close() {
                     bound([self = shared_from_this()](beast::error_code ec) { self->finish(ws_stage::close, ec); }));
 }
 
+void ws_client::abort() {
+    if (ended_) {
+        return;
+    }
+    closing_ = true;
+    auto& socket = beast::get_lowest_layer(ws_).socket();
+    beast::error_code ignored;
+    if (socket.is_open()) {
+        socket.set_option(asio::socket_base::linger(true, 0), ignored);
+    }
+    beast::get_lowest_layer(ws_).close();
+    asio::post(ws_.get_executor(),
+               bound([self = shared_from_this()] { self->finish(ws_stage::close, asio::error::operation_aborted); }));
+}
+
 void ws_client::finish(ws_stage stage, beast::error_code ec) {
     if (ended_) {
         return;

@@ -90,6 +90,10 @@ class ws_client : public std::enable_shared_from_this<ws_client> {
 
     // Starts a clean close (1000), or aborts a connection that is not open yet.
     void close();
+    // Cuts the connection at once, as a network failure would: no close handshake, the
+    // socket is reset (SO_LINGER 0, so no TIME_WAIT is left behind). on_end follows (stage
+    // close, operation_aborted) from a fresh handler call.
+    void abort();
 
     std::uint32_t tag() const { return tag_; }
     bool is_open() const { return open_ && !closing_; }
