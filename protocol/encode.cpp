@@ -16,6 +16,12 @@ json_out& json_out::begin_object() {
     return *this;
 }
 
+json_out& json_out::begin_value() {
+    buf_.Clear();
+    writer_.Reset(buf_);
+    return *this;
+}
+
 std::string_view json_out::finish() {
     writer_.EndObject();
     return {buf_.GetString(), buf_.GetSize()};

@@ -24,6 +24,10 @@ class json_out {
     json_out& begin(std::string_view type);
     json_out& begin_object();  // an object without "type" (REST bodies)
     std::string_view finish();
+    // A document that is one value written through w() (e.g. a cached part
+    // of a message); text() gives it, nothing is closed for it.
+    json_out& begin_value();
+    std::string_view text() const { return {buf_.GetString(), buf_.GetSize()}; }
 
     json_out& field(std::string_view key, std::string_view value);
     json_out& field(std::string_view key, const char* value) { return field(key, std::string_view(value)); }

@@ -367,7 +367,20 @@ std::uint64_t room_runner::welcome(const room::actor& who,
     json_.field("seq", head).field("resumed", resumed).field("server_time", now);
     if (!resumed) {
         json_.key("state");
-        room_.write_state(json_, counters_.read(), moderator, now);
+        if (moderator) {
+            room_.write_state(json_, counters_.read(), true, now);
+        } else {
+            // A viewer's snapshot is the same for every joiner until the room
+            // changes (a seq): built once per seq, not once per join. Its
+            // presence is the last published one, as of that seq.
+            if (viewer_state_seq_ != seq_ || viewer_state_.empty()) {
+                state_json_.begin_value();
+                room_.write_state(state_json_, last_presence_, false, now);
+                viewer_state_.assign(state_json_.text());
+                viewer_state_seq_ = seq_;
+            }
+            json_.w().RawValue(viewer_state_.data(), viewer_state_.size(), rapidjson::kObjectType);
+        }
     }
     out.assign(json_.finish());
     return resumed ? *since + 1 : head + 1;
@@ -402,6 +415,9 @@ void room_runner::handle(
     in.replaying = false;
     room::reply rep = room_.apply(who, r.body, now, *this, in);
     mirror_state();
+    if (rep.ok) {
+        viewer_state_.clear();  // some changes (a ban's count) publish no seq at once
+    }
     if (!rep.ok) {
         refuse(rep.code, rep.message);
         return;

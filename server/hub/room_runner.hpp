@@ -168,6 +168,9 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     fanout::ring ring_;
     room_counters counters_;
     protocol::json_out json_;
+    protocol::json_out state_json_;
+    std::string viewer_state_;  // the viewers' snapshot as of viewer_state_seq_
+    std::uint64_t viewer_state_seq_ = 0;
     std::uint64_t seq_ = 0;        // last seq assigned
     std::uint64_t committed_ = 0;  // last seq durable and in the ring
     std::uint64_t next_command_ = 1;

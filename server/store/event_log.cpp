@@ -52,6 +52,9 @@ event_log::event_log(const std::filesystem::path& dir, durability d, std::int64_
         throw store_error(file_.string() + ": cannot switch to WAL mode: " + w.last_error());
     }
     w.exec(d == durability::power ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    w.exec("PRAGMA wal_autocheckpoint=0");  // checkpoint_loop() does it, off the writer
+    checkpoint_db_ = std::make_unique<db>(file_.string(), db::mode::read_write_create);
+    checkpoint_db_->exec(d == durability::power ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     if (max_bytes > 0) {
         const std::int64_t page = w.query_int("PRAGMA page_size");
         const std::string sql = "PRAGMA max_page_count=" + std::to_string(std::max<std::int64_t>(max_bytes / page, 16));
@@ -63,6 +66,21 @@ event_log::event_log(const std::filesystem::path& dir, durability d, std::int64_
         std::make_unique<stmt>(w, "INSERT INTO events(room, seq, ts, type, cls, key, body) VALUES (?,?,?,?,?,?,?)");
     insert_room_ = std::make_unique<stmt>(w, "INSERT INTO rooms(id, spec, created_at) VALUES (?,?,?)");
     thread_ = std::thread([this] { run(); });
+    checkpointer_ = std::thread([this] { checkpoint_loop(); });
+}
+
+void event_log::checkpoint_loop() {
+    constexpr auto every = std::chrono::milliseconds(500);
+    for (;;) {
+        {
+            std::unique_lock lock(mu_);
+            if (cv_checkpoint_.wait_for(lock, every, [&] { return stopping_; })) {
+                return;
+            }
+        }
+        // PASSIVE: copies what it can without blocking the writer or readers.
+        checkpoint_db_->try_exec("PRAGMA wal_checkpoint(PASSIVE)");
+    }
 }
 
 event_log::~event_log() {
@@ -71,7 +89,10 @@ event_log::~event_log() {
         stopping_ = true;
     }
     cv_.notify_one();
+    cv_checkpoint_.notify_one();
     thread_.join();
+    checkpointer_.join();
+    checkpoint_db_.reset();
     insert_command_.reset();
     insert_event_.reset();
     insert_room_.reset();

@@ -132,10 +132,16 @@ class event_log {
     std::unique_ptr<stmt> insert_room_;
     std::mutex mu_;
     std::condition_variable cv_;
+    std::condition_variable cv_checkpoint_;
     std::deque<item> queue_;
     bool stopping_ = false;
     std::unordered_set<std::string> failed_rooms_;  // writer thread only
     std::thread thread_;
+    // Checkpoints run here, on a connection of their own: their fsyncs never
+    // hold up a group commit (the writer's automatic checkpoint is off).
+    void checkpoint_loop();
+    std::unique_ptr<db> checkpoint_db_;
+    std::thread checkpointer_;
 };
 
 }  // namespace liveroom::store
