@@ -25,6 +25,8 @@ void print_usage(std::ostream& out) {
            "  union-evening    the reference evening: 6,204 viewers at peak, two hours (--speed 60)\n"
            "  reconnect-storm  every viewer cut at once and back within 2 s, resuming with since\n"
            "  quiz-burst       quizzes answered by most viewers within seconds\n"
+           "  comments         10,000 viewers offering 2,000 comments/s (run bench/comments_bench.sh for the\n"
+           "                   500 blocked words it is meant with)\n"
            "  soak             a long steady room; reports the server's memory trend\n"
            "  compare A B      two JSON reports side by side\n"
            "  check R EXPR..   assert on a JSON report ('deliveries.gaps == 0'); exit 1 if one fails\n"

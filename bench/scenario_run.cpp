@@ -31,7 +31,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* named_scenarios[] = {"union-evening", "reconnect-storm", "quiz-burst", "soak"};
+constexpr const char* named_scenarios[] = {"union-evening", "reconnect-storm", "quiz-burst", "soak", "comments"};
 constexpr auto close_wait = 5s;
 constexpr double deadline_slack_s = 60;
 constexpr std::size_t max_report_rows = 900;
