@@ -5,16 +5,10 @@
 # 2,000 comments/s). Prints the bench's report and the room's comment
 # outcomes from the export. Usage: bench/comments_bench.sh [viewers] [tag]
 cd "$(dirname "$0")/.."
-SECRET=bench-secret-0123456789
+source bench/server_lib.sh
 viewers=${1:-10000}
 tag=${2:-1}
-dir=$(mktemp -d)
-./build/liveroom-server --bind 127.0.0.1 --port 0 --demo --secret $SECRET --data-dir "$dir" --threads 2 \
-  --max-connections 30000 --log-level warn > "$dir/out" 2>&1 &
-pid=$!
-for i in $(seq 50); do grep -q listening "$dir/out" && break; sleep 0.1; done
-port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$dir/out" | head -1)
-tok=$(./build/liveroom-server token --secret $SECRET --role host --room demo --name host --ttl 1h)
+start_server || exit 1
 words=$(python3 -c '
 import json, random
 random.seed(6)
@@ -26,14 +20,14 @@ ws = [{"word": w, "action": "block"} for w in sorted(words)]
 ws += [{"word": "声音有点小", "action": "block"}, {"word": "great", "action": "mask"}, {"word": "单位还没有", "action": "hold"}]
 print(json.dumps({"type": "room.mode", "id": "words", "blocked_words": ws}, ensure_ascii=False))
 ')
-curl -s -X POST -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
-  --data "$words" "http://127.0.0.1:$port/api/rooms/demo/events" | head -c 200
+curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  --data "$words" "http://127.0.0.1:$PORT/api/rooms/demo/events" | head -c 200
 echo
-./build/bench/liveroom-bench comments --viewers "$viewers" --url "ws://127.0.0.1:$port/ws" --host-token "$tok" \
-  --server-pid $pid --json "/tmp/comments-$tag.json" 2>&1 | grep -v '^\['
+./build/bench/liveroom-bench comments --viewers "$viewers" --url "ws://127.0.0.1:$PORT/ws" --host-token "$TOKEN" \
+  --server-pid $SERVER_PID --json "/tmp/comments-$tag.json" 2>&1 | grep -v '^\['
 echo "== comment outcomes (export)"
-curl -s -H "Authorization: Bearer $tok" "http://127.0.0.1:$port/api/rooms/demo/export?format=csv&table=comments" |
+curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/rooms/demo/export?format=csv&table=comments" |
   python3 -c 'import csv, sys, collections; r = csv.DictReader(sys.stdin.read().lstrip("\ufeff").splitlines()); print(dict(collections.Counter(row["outcome"] for row in r)))'
 echo "== server counters (refusals by code are in the bench's errors above)"
-curl -s "http://127.0.0.1:$port/metrics" | grep -E '^liveroom_(request_errors|events_published|deliveries)_total'
-kill $pid; wait $pid 2>/dev/null; rm -rf "$dir"
+curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^liveroom_(request_errors|events_published|deliveries)_total'
+stop_server

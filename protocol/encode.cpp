@@ -111,15 +111,35 @@ void json_out::value(const comment& c) {
     writer_.EndObject();
 }
 
+void json_out::value(const std::vector<std::string>& list) {
+    writer_.StartArray();
+    for (const auto& s : list) {
+        writer_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    }
+    writer_.EndArray();
+}
+
+void json_out::value(const std::vector<int>& list) {
+    writer_.StartArray();
+    for (const int n : list) {
+        writer_.Int(n);
+    }
+    writer_.EndArray();
+}
+
+void json_out::value(const std::vector<std::int64_t>& list) {
+    writer_.StartArray();
+    for (const auto n : list) {
+        writer_.Int64(n);
+    }
+    writer_.EndArray();
+}
+
 void json_out::value(const quiz_public& q) {
     writer_.StartObject();
     field("id", q.id).field("question", q.question);
     key("options");
-    writer_.StartArray();
-    for (const auto& o : q.options) {
-        writer_.String(o.data(), static_cast<rapidjson::SizeType>(o.size()));
-    }
-    writer_.EndArray();
+    value(q.options);
     field("multi", q.multi);
     if (q.closes_at) {
         field("closes_at", *q.closes_at);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -48,6 +49,10 @@ class json_out {
     void value(const question& q, const card* attached = nullptr);
     void value(const comment& c);
     void value(const quiz_public& q);
+    // Arrays of strings and of numbers.
+    void value(const std::vector<std::string>& list);
+    void value(const std::vector<int>& list);
+    void value(const std::vector<std::int64_t>& list);
 
   private:
     rapidjson::StringBuffer buf_;

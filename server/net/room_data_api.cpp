@@ -127,28 +127,16 @@ void write_quiz(protocol::json_out& j, const room::quiz& q) {
     w.StartObject();
     j.field("id", q.pub.id).field("question", q.pub.question);
     j.key("options");
-    w.StartArray();
-    for (const auto& o : q.pub.options) {
-        w.String(o.data(), static_cast<rapidjson::SizeType>(o.size()));
-    }
-    w.EndArray();
+    j.value(q.pub.options);
     j.key("correct");
-    w.StartArray();
-    for (const int c : q.correct) {
-        w.Int(c);
-    }
-    w.EndArray();
+    j.value(q.correct);
     j.field("seconds", q.seconds).field("scoring", q.mode == protocol::req::scoring::speed ? "speed" : "accuracy");
     j.field("opened_at", q.opened_at).field("closed_at", q.closed_at).field("seed_hash", q.pub.seed_hash);
     if (q.draws > 0) {
         j.field("seed", q.seed);  // revealed by its first draw; secret until then
     }
     j.key("counts");
-    w.StartArray();
-    for (const auto c : q.counts) {
-        w.Int64(c);
-    }
-    w.EndArray();
+    j.value(q.counts);
     j.field("total", q.total).field("correct_count", q.correct_count);
     j.key("answers");
     w.StartArray();

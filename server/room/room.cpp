@@ -236,11 +236,7 @@ void room::write_state(protocol::json_out& j, const protocol::presence& p, bool 
         write_quiz_close(j, *last);
         j.field("question", last->pub.question);
         j.key("options");
-        w.StartArray();
-        for (const auto& o : last->pub.options) {
-            j.w().String(o.data(), static_cast<rapidjson::SizeType>(o.size()));
-        }
-        w.EndArray();
+        j.value(last->pub.options);
         w.EndObject();
     } else {
         w.Null();
@@ -608,30 +604,17 @@ void room::emit_tally(const quiz& q, event_sink& sink) {
     sink.emit("quiz.tally", fanout::frame_class::latest, tally_key, [&](protocol::json_out& j) {
         j.field("id", q.pub.id);
         j.key("counts");
-        j.w().StartArray();
-        for (const auto c : q.counts) {
-            j.w().Int64(c);
-        }
-        j.w().EndArray();
+        j.value(q.counts);
         j.field("total", q.total);
     });
 }
 
 void room::write_quiz_close(protocol::json_out& j, const quiz& q) const {
-    auto& w = j.w();
     j.field("id", q.pub.id);
     j.key("correct");
-    w.StartArray();
-    for (const int c : q.correct) {
-        w.Int(c);
-    }
-    w.EndArray();
+    j.value(q.correct);
     j.key("counts");
-    w.StartArray();
-    for (const auto c : q.counts) {
-        w.Int64(c);
-    }
-    w.EndArray();
+    j.value(q.counts);
     j.field("total", q.total).field("correct_count", q.correct_count);
 }
 

@@ -186,17 +186,9 @@ void write_program(protocol::json_out& j, const room_spec& spec) {
         w.StartObject();
         j.field("id", id).field("question", q.question);
         j.key("options");
-        w.StartArray();
-        for (const auto& o : q.options) {
-            w.String(o.data(), static_cast<rapidjson::SizeType>(o.size()));
-        }
-        w.EndArray();
+        j.value(q.options);
         j.key("correct");
-        w.StartArray();
-        for (const int c : q.correct) {
-            w.Int(c);
-        }
-        w.EndArray();
+        j.value(q.correct);
         j.field("seconds", q.seconds).field("scoring", q.mode == protocol::req::scoring::speed ? "speed" : "accuracy");
         w.EndObject();
     }
