@@ -28,8 +28,13 @@ class buffer_budget {
         auto& slot = slots_[worker].bytes;
         slot.store(slot.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
         const bool over = over_.load(std::memory_order_relaxed);
+        // Only a change that may flip the verdict sums the slots, and the flag
+        // is written only when it flips: its cache line stays shared.
         if ((delta > 0 && !over) || (delta < 0 && over)) {
-            over_.store(total() > cap_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            const bool now_over = total() > cap_.load(std::memory_order_relaxed);
+            if (now_over != over) {
+                over_.store(now_over, std::memory_order_relaxed);
+            }
         }
     }
 

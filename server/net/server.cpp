@@ -71,10 +71,10 @@ struct server::impl {
     explicit impl(const core::config& c)
         : cfg(c),
           log(open_log(c)),
-          rooms(c, log.get()),
-          registries(rooms.size()),
           ip_limits({.max_connections = c.max_connections_per_ip,
-                     .handshakes_per_s = static_cast<double>(c.handshakes_per_ip_per_s)}) {
+                     .handshakes_per_s = static_cast<double>(c.handshakes_per_ip_per_s)}),
+          rooms(c, log.get()),
+          registries(rooms.size()) {
         buffers().configure(c.max_buffered_mb * 1024 * 1024, rooms.size());
     }
 
@@ -88,10 +88,12 @@ struct server::impl {
 
     core::config cfg;
     std::unique_ptr<store::event_log> log;  // written until the workers stop
-    hub::hub rooms;
-    std::vector<session_registry> registries;  // one per worker
+    // Sessions hold leases on ip_limits and TLS streams on tls: both outlive
+    // the workers (destroyed after `rooms`, which destroys the sessions).
     core::ip_limiter ip_limits;
     std::unique_ptr<asio::ssl::context> tls;  // null without --tls-cert
+    hub::hub rooms;
+    std::vector<session_registry> registries;  // one per worker
     std::unique_ptr<tcp::acceptor> acceptor;
     std::size_t next_worker = 0;
     std::atomic<bool> stopping{false};
