@@ -1,12 +1,12 @@
 #pragma once
 
 #include <array>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
 
+#include "server/core/clock.hpp"
 #include "server/core/token_bucket.hpp"
 
 namespace liveroom::core {
@@ -37,7 +37,7 @@ class ip_limiter {
 
     bool enabled() const noexcept { return limits_.max_connections > 0 || limits_.handshakes_per_s > 0; }
 
-    // A new connection from `a` at `now_ms` (a monotonic clock). On ok it is
+    // A new connection from `a` at `now_ms` (core::mono_ms()). On ok it is
     // counted until release(a).
     verdict admit(const address& a, std::int64_t now_ms);
     void release(const address& a, std::int64_t now_ms);
@@ -85,9 +85,7 @@ class ip_lease {
 
     void reset() noexcept {
         if (limiter_ != nullptr) {
-            const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now().time_since_epoch());
-            limiter_->release(address_, now.count());
+            limiter_->release(address_, mono_ms());
             limiter_ = nullptr;
         }
     }

@@ -40,10 +40,6 @@ core::metric refused_dropped("liveroom_refused_dropped_total",
 // Refused connections answered at once; past this, refusals just close.
 constexpr std::int64_t max_refusals_in_progress = 1024;
 
-std::int64_t mono_ms() noexcept {
-    return core::mono_ns() / 1'000'000;
-}
-
 core::ip_limiter::address address_key(const asio::ip::address& a) {
     if (a.is_v4()) {
         return asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()).to_bytes();
@@ -128,7 +124,7 @@ struct server::impl {
                 return;  // already gone
             }
             const auto key = address_key(peer.address());
-            switch (ip_limits.admit(key, mono_ms())) {
+            switch (ip_limits.admit(key, core::mono_ms())) {
                 case core::ip_limiter::verdict::ok:
                     lease = core::ip_lease(ip_limits, key);
                     break;

@@ -67,10 +67,6 @@ core::metric buffer_resyncs("liveroom_ws_buffer_resyncs_total",
 // connection as one of the slowest: it resyncs to give its bytes back.
 constexpr std::int64_t stalled_write_ms = 1000;
 
-std::int64_t mono_ms() noexcept {
-    return core::mono_ns() / 1'000'000;
-}
-
 std::string guest_id() {
     thread_local std::mt19937_64 rng{std::random_device{}()};
     char buf[24];
@@ -186,7 +182,7 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
         const auto data = read_buf_.cdata();
         const std::string_view text(static_cast<const char*>(data.data()), data.size());
         // Every message counts, ping and malformed ones too, before any work.
-        const auto verdict = limiter_.on_message(mono_ms());
+        const auto verdict = limiter_.on_message(core::mono_ms());
         if (verdict == core::request_limiter::verdict::flooding) {
             flood_closes.add();
             close_with(static_cast<std::uint16_t>(websocket::close_code::policy_error), "flooding");
@@ -369,8 +365,10 @@ void ws_session::send_private(std::string_view msg) {
     if (closing_) {
         return;
     }
-    // A client that sends requests and never reads the replies: bounded.
-    if (outbox_.size() + msg.size() > hub_.config().slow_hard_bytes) {
+    // A client that sends requests and never reads the replies: bounded. (The
+    // outbox grows only while a write is in flight; one message, such as a
+    // large welcome, always fits.)
+    if (!outbox_.empty() && outbox_.size() + msg.size() > hub_.config().slow_hard_bytes) {
         outbox_closes.add();
         close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later), "too slow: replies not read");
         return;
@@ -426,7 +424,7 @@ void ws_session::write_pending() {
         // timer is free once joined (the hello timeout is over).
         if (buffers().over() && !closing_ && !stall_check_armed_ && room_) {
             stall_check_armed_ = true;
-            const auto wait = std::max<std::int64_t>(0, write_started_ms_ + stalled_write_ms - mono_ms());
+            const auto wait = std::max<std::int64_t>(0, write_started_ms_ + stalled_write_ms - core::mono_ms());
             hello_timer_.expires_after(std::chrono::milliseconds(wait));
             hello_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
                 self->stall_check_armed_ = false;
@@ -460,7 +458,7 @@ void ws_session::write_pending() {
         return;
     }
     writing_ = true;
-    write_started_ms_ = mono_ms();
+    write_started_ms_ = core::mono_ms();
     write_marks_quiz_ = quiz_mark_pending_ || batch_.last().marked;
     quiz_mark_pending_ = false;
     ws_.text(true);
@@ -471,7 +469,7 @@ void ws_session::check_stall() {
     // A connection whose write has not drained for a while, while all queued
     // bytes are over the cap, is among the slowest: it resyncs (by `since`)
     // and its bytes are given back.
-    if (writing_ && !closing_ && buffers().over() && mono_ms() - write_started_ms_ >= stalled_write_ms) {
+    if (writing_ && !closing_ && buffers().over() && core::mono_ms() - write_started_ms_ >= stalled_write_ms) {
         buffer_resyncs.add();
         close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later),
                    "server busy: reconnect with since");

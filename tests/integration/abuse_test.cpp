@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 
@@ -36,6 +37,18 @@ const std::vector<std::string> viewer_limits = {"--viewer-requests-per-s", "10",
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
     a.insert(a.end(), b.begin(), b.end());
     return a;
+}
+
+// `n` guests of the demo room that check their notices, all welcomed.
+std::unique_ptr<viewer_swarm> start_viewers(std::uint16_t port, std::size_t n) {
+    swarm_options options;
+    options.port = port;
+    options.viewers = n;
+    options.notice_index = true;
+    auto swarm = std::make_unique<viewer_swarm>(options);
+    swarm->start();
+    REQUIRE(swarm->wait_welcomed(30s));
+    return swarm;
 }
 
 // Milliseconds from the host's notice.set until every viewer of `swarm` got
@@ -118,13 +131,8 @@ TEST_CASE("a flooding client is refused and closed while the others' deliveries 
     server_process server({.extra_args = with(viewer_limits, {"--flood-factor", "5", "--flood-seconds", "300"})});
     const auto port = server.port();
     auto host = join_room(port, {.room = "demo", .token = server.token("host", "demo", "Host")});
-    swarm_options options;
-    options.port = port;
-    options.viewers = 50;
-    options.notice_index = true;
-    viewer_swarm swarm(options);
-    swarm.start();
-    REQUIRE(swarm.wait_welcomed(30s));
+    auto swarm_owner = start_viewers(port, 50);
+    auto& swarm = *swarm_owner;
 
     std::uint64_t published = 0;
     delivery_latencies(*host, swarm, published, 5, 20ms);  // warm-up
@@ -358,13 +366,8 @@ TEST_CASE("past --max-buffered-mb the stalled connections resync and readers kee
     for (int i = 0; i < 8; ++i) {
         stalled.push_back(join_room(port, {.room = "demo", .name = "stalled"}, {.receive_buffer_bytes = 4096}));
     }
-    swarm_options options;
-    options.port = port;
-    options.viewers = 5;
-    options.notice_index = true;
-    viewer_swarm readers(options);
-    readers.start();
-    REQUIRE(readers.wait_welcomed(20s));
+    auto readers_owner = start_viewers(port, 5);
+    auto& readers = *readers_owner;
     publish_options publish;
     publish.pad = 490;  // ~2 KB notices: 6 MB in all, each stalled write holds up to --max-batch-bytes
     const std::uint64_t count = 3000;
@@ -385,4 +388,52 @@ TEST_CASE("past --max-buffered-mb the stalled connections resync and readers kee
     }
     CHECK(ended >= 1);
     CHECK(metric(port, "liveroom_ws_buffered_bytes") < 1024 * 1024);
+}
+
+TEST_CASE("a client that sends requests and never reads the replies is closed once they pass --slow-hard-bytes",
+          "[integration][abuse][outbox]") {
+    namespace asio = boost::asio;
+    // (A short handshake timeout also bounds the closing handshake this
+    // client never answers.)
+    server_process server(
+        {.extra_args = {"--slow-soft-bytes", "65536", "--slow-hard-bytes", "65536", "--handshake-timeout-ms", "2000"}});
+    const auto port = server.port();
+    // A raw WebSocket client with a tiny receive buffer that never reads
+    // after the upgrade (ws_client reads whenever it runs).
+    asio::io_context ioc;
+    asio::ip::tcp::socket s(ioc);
+    s.open(asio::ip::tcp::v4());
+    s.set_option(asio::socket_base::receive_buffer_size(4096));
+    s.connect({asio::ip::make_address("127.0.0.1"), port});
+    const std::string upgrade =
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    asio::write(s, asio::buffer(upgrade));
+    std::string head;
+    asio::read_until(s, asio::dynamic_buffer(head), "\r\n\r\n");
+    REQUIRE(head.rfind("HTTP/1.1 101", 0) == 0);
+    asio::write(s, asio::buffer(masked_text_frame(R"({"type":"hello","room":"demo","name":"deaf"})")));
+    // Pings with ids until the server gives up on this connection (each ack
+    // is ~60 bytes: the kernel's buffers fill, then the server's outbox).
+    boost::system::error_code ec;
+    std::uint64_t sent = 0;
+    deadline until(30s);
+    while (!ec && !until.expired() && metric(port, "liveroom_ws_outbox_closes_total") < 1) {
+        std::string chunk;
+        for (int i = 0; i < 2000; ++i) {
+            chunk += masked_text_frame(numbered(R"({"type":"ping","id":"p)", sent++) + "\"}");
+        }
+        asio::write(s, asio::buffer(chunk), ec);
+    }
+    INFO("sent " << sent << " pings; " << (ec ? ec.message() : "writes still accepted"));
+    CHECK(metric(port, "liveroom_ws_outbox_closes_total") == 1);
+    // The server closes: 1013 once its stuck write drains, or a dropped
+    // connection when it does not drain within 2 s.
+    std::string rest;
+    s.non_blocking(false);
+    timeval tv{10, 0};
+    setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    boost::system::error_code read_ec;
+    asio::read(s, asio::dynamic_buffer(rest), read_ec);
+    CHECK((read_ec == asio::error::eof || read_ec == asio::error::connection_reset));
 }
