@@ -2,3 +2,5 @@
 // compiled once, here, instead of in every translation unit that uses them.
 #include <boost/asio/impl/src.hpp>
 #include <boost/beast/src.hpp>
+// Asio SSL, for --tls-cert/--tls-key (net/transport.hpp).
+#include <boost/asio/ssl/impl/src.hpp>

@@ -17,4 +17,9 @@ inline std::int64_t mono_ns() noexcept {
     return duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+// Monotonic milliseconds, for rate limits and deadlines.
+inline std::int64_t mono_ms() noexcept {
+    return mono_ns() / 1'000'000;
+}
+
 }  // namespace liveroom::core

@@ -150,6 +150,32 @@ const std::vector<option>& table() {
                    }
                    return s.empty() ? std::string("(none)") : s;
                }},
+        LR_INT_OPTION("viewer-requests-per-s", "LIVEROOM_VIEWER_REQUESTS_PER_S", viewer_requests_per_s, int, 1, 100000,
+                      "1-100000",
+                      "a viewer connection's sustained messages per second (ping counts); over it: rate_limited"),
+        LR_INT_OPTION("viewer-request-burst", "LIVEROOM_VIEWER_REQUEST_BURST", viewer_request_burst, int, 1, 100000,
+                      "1-100000", "messages a viewer connection may send at once before the rate applies"),
+        LR_INT_OPTION("staff-requests-per-s", "LIVEROOM_STAFF_REQUESTS_PER_S", staff_requests_per_s, int, 1, 100000,
+                      "1-100000", "the same for moderator, host and admin connections"),
+        LR_INT_OPTION("staff-request-burst", "LIVEROOM_STAFF_REQUEST_BURST", staff_request_burst, int, 1, 100000,
+                      "1-100000", "the same burst for moderator, host and admin connections"),
+        LR_INT_OPTION("flood-factor", "LIVEROOM_FLOOD_FACTOR", flood_factor, int, 2, 1000, "2-1000",
+                      "a connection sending more than this many times its rate ..."),
+        LR_INT_OPTION("flood-seconds", "LIVEROOM_FLOOD_SECONDS", flood_seconds, int, 1, 3600, "1-3600",
+                      "... for this many seconds' worth is closed (1008 flooding)"),
+        LR_INT_OPTION("max-connections-per-ip", "LIVEROOM_MAX_CONNECTIONS_PER_IP", max_connections_per_ip, int, 0,
+                      10000000, "0-10000000; 0 = no limit",
+                      "TCP connections at once from one client address (behind a proxy: 0, limit there)"),
+        LR_INT_OPTION("handshakes-per-ip-per-s", "LIVEROOM_HANDSHAKES_PER_IP_PER_S", handshakes_per_ip_per_s, int, 0,
+                      10000000, "0-10000000; 0 = no limit",
+                      "new TCP connections per second from one client address (burst: two seconds' worth)"),
+        LR_INT_OPTION("max-room-connections", "LIVEROOM_MAX_ROOM_CONNECTIONS", max_room_connections, int, 0, 10000000,
+                      "0-10000000; 0 = no limit", "WebSocket connections per room, checked at hello (over: 1013)"),
+        LR_INT_OPTION("max-buffered-mb", "LIVEROOM_MAX_BUFFERED_MB", max_buffered_mb, std::int64_t, 1, 1 << 20,
+                      "1-1048576", "bytes queued for writing in all sessions; over it the stalled ones resync (1013)"),
+        LR_STR_OPTION("tls-cert", "LIVEROOM_TLS_CERT", tls_cert, "PEM file",
+                      "certificate chain: with --tls-key, the port serves https and wss (plain http is redirected)"),
+        LR_STR_OPTION("tls-key", "LIVEROOM_TLS_KEY", tls_key, "PEM file", "private key of --tls-cert"),
     };
     return t;
 }
@@ -166,6 +192,9 @@ std::optional<std::string> validate(const config& c) {
     }
     if (c.slow_hard_bytes < c.slow_soft_bytes) {
         return std::string("--slow-hard-bytes must be >= --slow-soft-bytes");
+    }
+    if (c.tls_cert.empty() != c.tls_key.empty()) {
+        return std::string("--tls-cert and --tls-key go together");
     }
     return std::nullopt;
 }

@@ -43,6 +43,20 @@ struct config {
     std::string blocked_words_file;  // "" = the built-in list
     std::size_t max_header_bytes = 16 * 1024;
     std::vector<std::string> allowed_origins;  // canonical "scheme://host:port" (core/origin.hpp)
+
+    // Abuse resistance (issue 8). Each breach is counted in /metrics.
+    int viewer_requests_per_s = 10;  // a viewer connection's sustained messages per second
+    int viewer_request_burst = 20;
+    int staff_requests_per_s = 50;  // moderators, hosts and admins
+    int staff_request_burst = 100;
+    int flood_factor = 5;                 // messages past this many times the rate ...
+    int flood_seconds = 5;                // ... for this long: close 1008 "flooding"
+    int max_connections_per_ip = 200;     // TCP connections at once per client address; 0 = no limit
+    int handshakes_per_ip_per_s = 50;     // new TCP connections per second per address (burst 2 s); 0 = no limit
+    int max_room_connections = 0;         // WebSocket connections per room, checked at hello; 0 = no limit
+    std::int64_t max_buffered_mb = 1024;  // bytes queued for writing in all sessions, MiB
+    std::string tls_cert;                 // PEM certificate chain; with tls_key: serve https and wss
+    std::string tls_key;                  // PEM private key
 };
 
 // Parses flags (and LIVEROOM_* environment variables, which flags override).

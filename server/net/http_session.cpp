@@ -3,6 +3,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -32,6 +33,15 @@ core::metric body_too_large("liveroom_http_body_too_large_total",
 core::metric header_too_large("liveroom_http_header_too_large_total",
                               "HTTP requests refused (431) for header fields over --max-header-bytes",
                               core::metric::kind::counter);
+core::metric tls_handshakes_failed("liveroom_tls_handshake_failures_total",
+                                   "TLS handshakes that failed or timed out",
+                                   core::metric::kind::counter);
+core::metric plain_on_tls("liveroom_http_plain_on_tls_total",
+                          "plain HTTP requests on a TLS port, redirected to https (308)",
+                          core::metric::kind::counter);
+core::metric refusing("liveroom_http_refusals_in_progress",
+                      "connections refused at accept that are being answered",
+                      core::metric::kind::gauge);
 core::metric request_timeouts("liveroom_http_request_timeouts_total",
                               "HTTP connections dropped with a request unfinished at --handshake-timeout-ms",
                               core::metric::kind::counter);
@@ -50,12 +60,71 @@ http_response closing_error(http::status status, std::string_view code, std::str
 }
 }  // namespace
 
-http_session::http_session(socket_t&& socket, hub::hub& h, hub::worker& w, session_registry& reg)
-    : stream_(std::move(socket)), hub_(h), worker_(w), registry_(reg) {}
+http_session::http_session(socket_t&& socket,
+                           hub::hub& h,
+                           hub::worker& w,
+                           session_registry& reg,
+                           core::ip_lease lease,
+                           boost::asio::ssl::context* tls,
+                           std::optional<refusal> refuse)
+    : stream_(http_stream_t(std::move(socket))),
+      lease_(std::move(lease)),
+      tls_(tls),
+      refusal_(refuse),
+      hub_(h),
+      worker_(w),
+      registry_(reg) {
+    if (refusal_) {
+        refusing.add();
+    }
+}
+
+http_session::~http_session() {
+    if (refusal_) {
+        refusing.sub();
+    }
+}
+
+std::int64_t http_session::refusals_in_progress() noexcept {
+    return refusing.get();
+}
 
 void http_session::run() {
-    boost::asio::dispatch(stream_.get_executor(),
-                          beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+    if (tls_ == nullptr) {
+        boost::asio::dispatch(stream_.get_executor(),
+                              beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+        return;
+    }
+    stream_.tcp().expires_after(std::chrono::milliseconds(hub_.config().handshake_timeout_ms));
+    beast::async_detect_ssl(stream_.tcp(), buffer_,
+                            beast::bind_front_handler(&http_session::on_detect, shared_from_this()));
+}
+
+void http_session::on_detect(beast::error_code ec, bool is_tls) {
+    if (ec) {
+        if (ec == beast::error::timeout) {
+            request_timeouts.add();
+        }
+        return;
+    }
+    if (!is_tls) {
+        plain_on_tls_ = true;
+        do_read();
+        return;
+    }
+    stream_.start_tls(*tls_);
+    stream_.tcp().expires_after(std::chrono::milliseconds(hub_.config().handshake_timeout_ms));
+    stream_.tls().async_handshake(boost::asio::ssl::stream_base::server, buffer_.data(),
+                                  beast::bind_front_handler(&http_session::on_handshake, shared_from_this()));
+}
+
+void http_session::on_handshake(beast::error_code ec, std::size_t used) {
+    if (ec) {
+        tls_handshakes_failed.add();
+        return;
+    }
+    buffer_.consume(used);
+    do_read();
 }
 
 void http_session::do_read() {
@@ -64,14 +133,17 @@ void http_session::do_read() {
     parser_->header_limit(static_cast<std::uint32_t>(hub_.config().max_header_bytes));
     // One deadline for the whole request, not per read: a client that trickles
     // a byte at a time is dropped as surely as one that stalls.
-    stream_.expires_after(std::chrono::milliseconds(hub_.config().handshake_timeout_ms));
+    // A refused connection gets a short while to send its request.
+    const int timeout_ms =
+        refusal_ ? std::min(hub_.config().handshake_timeout_ms, 2000) : hub_.config().handshake_timeout_ms;
+    stream_.tcp().expires_after(std::chrono::milliseconds(timeout_ms));
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
 
 void http_session::on_read(beast::error_code ec, std::size_t) {
     if (ec == http::error::end_of_stream) {
         beast::error_code ignored;
-        stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+        stream_.tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
         return;
     }
     if (ec == http::error::body_limit) {
@@ -97,6 +169,29 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     }
     ++requests_;
     http_request req = parser_->release();
+    if (refusal_) {
+        refused_ = true;
+        auto res = make_error(req, http::status::too_many_requests, "rate_limited", refusal_->message);
+        res.set(http::field::retry_after, "1");
+        res.keep_alive(false);
+        send(std::move(res));
+        return;
+    }
+    if (plain_on_tls_) {
+        plain_on_tls.add();
+        refused_ = true;
+        const auto host = req[http::field::host];
+        if (host.empty()) {
+            send(closing_error(http::status::bad_request, "bad_request", "this port speaks TLS: use https or wss"));
+            return;
+        }
+        auto res =
+            make_error(req, http::status::permanent_redirect, "bad_request", "this port speaks TLS: use https or wss");
+        res.set(http::field::location, "https://" + std::string(host) + std::string(req.target()));
+        res.keep_alive(false);
+        send(std::move(res));
+        return;
+    }
     if (beast::websocket::is_upgrade(req)) {
         upgrade(std::move(req));
         return;
@@ -137,13 +232,16 @@ void http_session::upgrade(http_request&& req) {
                         "the server is full; try again shortly"));
         return;
     }
-    stream_.expires_never();
-    std::make_shared<ws_session>(stream_.release_socket(), hub_, worker_, registry_)->run(std::move(req));
+    stream_.tcp().expires_never();
+    ws_transport_t transport =
+        stream_.is_tls() ? ws_transport_t(std::move(stream_.tls())) : ws_transport_t(stream_.tcp().release_socket());
+    std::make_shared<ws_session>(std::move(transport), hub_, worker_, registry_, std::move(lease_))
+        ->run(std::move(req));
 }
 
 void http_session::send(http_response res) {
     res_ = std::make_shared<http_response>(std::move(res));
-    stream_.expires_after(std::chrono::seconds(30));
+    stream_.tcp().expires_after(std::chrono::seconds(30));
     http::async_write(stream_, *res_,
                       beast::bind_front_handler(&http_session::on_write, shared_from_this(), res_->keep_alive()));
 }
@@ -158,7 +256,7 @@ void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) 
             linger();
         } else {
             beast::error_code ignored;
-            stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+            stream_.tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
         }
         return;
     }
@@ -167,9 +265,9 @@ void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) 
 
 void http_session::linger() {
     beast::error_code ignored;
-    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    stream_.tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
     buffer_.clear();
-    stream_.expires_after(linger_time);
+    stream_.tcp().expires_after(linger_time);
     stream_.async_read_some(buffer_.prepare(4096),
                             beast::bind_front_handler(&http_session::on_linger, shared_from_this()));
 }

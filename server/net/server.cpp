@@ -7,13 +7,16 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "server/core/clock.hpp"
+#include "server/core/ip_limiter.hpp"
 #include "server/core/log.hpp"
 #include "server/core/metrics.hpp"
 #include "server/fanout/frame.hpp"
 #include "server/hub/hub.hpp"
+#include "server/net/buffer_budget.hpp"
 #include "server/net/http_session.hpp"
 #include "server/net/session_registry.hpp"
 #include "server/net/socket.hpp"
@@ -23,8 +26,53 @@ namespace liveroom::net {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+core::metric refused_ip_connections("liveroom_refused_ip_connections_total",
+                                    "connections refused (429) at --max-connections-per-ip",
+                                    core::metric::kind::counter);
+core::metric refused_ip_handshakes("liveroom_refused_ip_handshakes_total",
+                                   "connections refused (429) over --handshakes-per-ip-per-s",
+                                   core::metric::kind::counter);
+core::metric refused_dropped("liveroom_refused_dropped_total",
+                             "refused connections closed without an answer (too many refusals at once)",
+                             core::metric::kind::counter);
+
+// Refused connections answered at once; past this, refusals just close.
+constexpr std::int64_t max_refusals_in_progress = 1024;
+
+core::ip_limiter::address address_key(const asio::ip::address& a) {
+    if (a.is_v4()) {
+        return asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()).to_bytes();
+    }
+    return a.to_v6().to_bytes();
+}
+
+// The TLS context of --tls-cert/--tls-key; throws with the reason when they
+// cannot be loaded.
+std::unique_ptr<asio::ssl::context> make_tls_context(const core::config& c) {
+    if (c.tls_cert.empty()) {
+        return nullptr;
+    }
+    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                     asio::ssl::context::single_dh_use);
+    ctx->use_certificate_chain_file(c.tls_cert);
+    ctx->use_private_key_file(c.tls_key, asio::ssl::context::pem);
+    return ctx;
+}
+}  // namespace
+
 struct server::impl {
-    explicit impl(const core::config& c) : cfg(c), log(open_log(c)), rooms(c, log.get()), registries(rooms.size()) {}
+    explicit impl(const core::config& c)
+        : cfg(c),
+          log(open_log(c)),
+          ip_limits({.max_connections = c.max_connections_per_ip,
+                     .handshakes_per_s = static_cast<double>(c.handshakes_per_ip_per_s)}),
+          rooms(c, log.get()),
+          registries(rooms.size()) {
+        buffers().configure(c.max_buffered_mb * 1024 * 1024, rooms.size());
+    }
 
     static std::unique_ptr<store::event_log> open_log(const core::config& c) {
         const auto d = store::parse_durability(c.durability).value_or(store::durability::process);
@@ -36,6 +84,10 @@ struct server::impl {
 
     core::config cfg;
     std::unique_ptr<store::event_log> log;  // written until the workers stop
+    // Sessions hold leases on ip_limits and TLS streams on tls: both outlive
+    // the workers (destroyed after `rooms`, which destroys the sessions).
+    core::ip_limiter ip_limits;
+    std::unique_ptr<asio::ssl::context> tls;  // null without --tls-cert
     hub::hub rooms;
     std::vector<session_registry> registries;  // one per worker
     std::unique_ptr<tcp::acceptor> acceptor;
@@ -53,11 +105,46 @@ struct server::impl {
                 }
                 LR_WARN("net", "accept: %s", ec.message().c_str());
             } else {
-                socket.set_option(tcp::no_delay(true));
-                std::make_shared<http_session>(std::move(socket), rooms, w, registries[w.index()])->run();
+                admit(std::move(socket), w);
             }
             accept();
         });
+    }
+
+    // Per-IP limits at accept: an admitted connection carries its lease until
+    // it closes; a refused one is answered 429 (bounded), or just closed.
+    void admit(socket_t socket, hub::worker& w) {
+        boost::system::error_code ec;
+        socket.set_option(tcp::no_delay(true), ec);
+        core::ip_lease lease;
+        std::optional<http_session::refusal> refusal;
+        if (ip_limits.enabled()) {
+            const auto peer = socket.remote_endpoint(ec);
+            if (ec) {
+                return;  // already gone
+            }
+            const auto key = address_key(peer.address());
+            switch (ip_limits.admit(key, core::mono_ms())) {
+                case core::ip_limiter::verdict::ok:
+                    lease = core::ip_lease(ip_limits, key);
+                    break;
+                case core::ip_limiter::verdict::too_many_connections:
+                    refused_ip_connections.add();
+                    refusal = http_session::refusal{"too many connections from your address"};
+                    break;
+                case core::ip_limiter::verdict::too_many_handshakes:
+                    refused_ip_handshakes.add();
+                    refusal = http_session::refusal{"too many new connections from your address: slow down"};
+                    break;
+            }
+            if (refusal && http_session::refusals_in_progress() >= max_refusals_in_progress) {
+                refused_dropped.add();
+                return;  // the socket closes here
+            }
+        }
+        std::make_shared<http_session>(std::move(socket), rooms, w, registries[w.index()], std::move(lease), tls.get(),
+                                       refusal)
+            ->run();
     }
 
     // Stop accepting, close every session with 1001, wait for them to drain
@@ -124,6 +211,17 @@ hub::hub& server::rooms() {
 
 int server::run() {
     auto& m = *impl_;
+    try {
+        m.tls = make_tls_context(m.cfg);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "liveroom: cannot load --tls-cert/--tls-key: %s\n", e.what());
+        return 2;
+    }
+    core::register_sampled("liveroom_ip_addresses_tracked", "client addresses tracked by the per-IP limits",
+                           core::metric::kind::gauge,
+                           [&m] { return static_cast<std::int64_t>(m.ip_limits.tracked()); });
+    core::register_sampled("liveroom_ws_buffered_bytes", "bytes queued for writing in all WebSocket sessions",
+                           core::metric::kind::gauge, [] { return buffers().total(); });
     boost::system::error_code ec;
     const auto addr = asio::ip::make_address(m.cfg.bind, ec);
     if (ec) {
@@ -179,8 +277,8 @@ int server::run() {
     m.rooms.start();
     std::printf("liveroom: listening on %s:%u\n", bound.address().to_string().c_str(), bound.port());
     std::fflush(stdout);
-    LR_INFO("net", "listening on %s:%u with %zu threads", bound.address().to_string().c_str(), bound.port(),
-            m.rooms.size());
+    LR_INFO("net", "listening on %s:%u with %zu threads%s", bound.address().to_string().c_str(), bound.port(),
+            m.rooms.size(), m.tls ? " (TLS: https and wss)" : "");
     m.stopped.get_future().wait();
     m.rooms.join();
     retention.cancel();

@@ -16,6 +16,7 @@
 #include "server/hub/hub.hpp"
 #include "server/hub/room_runner.hpp"
 #include "server/hub/worker.hpp"
+#include "server/net/buffer_budget.hpp"
 #include "server/net/session_registry.hpp"
 
 namespace liveroom::net {
@@ -46,6 +47,25 @@ core::metric frames_received("liveroom_ws_frames_received_total",
 core::metric bad_frames("liveroom_ws_bad_requests_total",
                         "client messages refused as malformed",
                         core::metric::kind::counter);
+core::metric rate_limited("liveroom_ws_rate_limited_total",
+                          "client messages refused over the connection's request rate",
+                          core::metric::kind::counter);
+core::metric flood_closes("liveroom_ws_flood_closes_total",
+                          "connections closed (1008) for flooding past --flood-factor",
+                          core::metric::kind::counter);
+core::metric room_full("liveroom_ws_refused_room_full_total",
+                       "hellos refused (1013) at --max-room-connections",
+                       core::metric::kind::counter);
+core::metric outbox_closes("liveroom_ws_outbox_closes_total",
+                           "connections closed (1013) whose unread replies passed --slow-hard-bytes",
+                           core::metric::kind::counter);
+core::metric buffer_resyncs("liveroom_ws_buffer_resyncs_total",
+                            "stalled connections closed (1013) while all queued bytes passed --max-buffered-mb",
+                            core::metric::kind::counter);
+
+// A write in flight this long while the buffer budget is spent marks a
+// connection as one of the slowest: it resyncs to give its bytes back.
+constexpr std::int64_t stalled_write_ms = 1000;
 
 std::string guest_id() {
     thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -61,17 +81,33 @@ std::string default_name(const std::string& id) {
     std::snprintf(buf, sizeof buf, "%04zu", h);
     return std::string("观众") + buf;
 }
+
+// The message limits of a viewer's connection, or of a moderator's or host's.
+core::request_limiter::limits request_limits(const core::config& cfg, bool staff) {
+    return {.rate = static_cast<double>(staff ? cfg.staff_requests_per_s : cfg.viewer_requests_per_s),
+            .burst = static_cast<double>(staff ? cfg.staff_request_burst : cfg.viewer_request_burst),
+            .flood_factor = static_cast<double>(cfg.flood_factor),
+            .flood_seconds = static_cast<double>(cfg.flood_seconds)};
+}
 }  // namespace
 
 std::int64_t ws_session::open_count() noexcept {
     return connections.get();
 }
 
-ws_session::ws_session(socket_t&& socket, hub::hub& h, hub::worker& w, session_registry& reg)
-    : ws_(std::move(socket)),
+buffer_budget& buffers() noexcept {
+    static buffer_budget b;
+    return b;
+}
+
+ws_session::ws_session(
+    ws_transport_t&& transport, hub::hub& h, hub::worker& w, session_registry& reg, core::ip_lease lease)
+    : ws_(std::move(transport)),
       hub_(h),
       worker_(w),
       registry_(reg),
+      lease_(std::move(lease)),
+      limiter_(request_limits(h.config(), false)),
       // Capped near the largest client message: Beast sizes each read by the
       // buffer's limit, and an uncapped buffer asks for 64 KiB per read.
       read_buf_(h.config().max_frame_bytes + 512),
@@ -83,6 +119,9 @@ auto ws_session::bound(Fn&& fn) {
 }
 
 ws_session::~ws_session() {
+    if (accounted_ != 0) {
+        buffers().add(worker_.index(), -accounted_);
+    }
     leave_room();
     if (registered_) {
         registry_.remove(*this);
@@ -150,7 +189,22 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
     if (!closing_) {
         const auto data = read_buf_.cdata();
         const std::string_view text(static_cast<const char*>(data.data()), data.size());
-        if (!ws_.got_text()) {
+        // Every message counts, ping and malformed ones too, before any work.
+        const auto verdict = limiter_.on_message(core::mono_ms());
+        if (verdict == core::request_limiter::verdict::flooding) {
+            flood_closes.add();
+            close_with(static_cast<std::uint16_t>(websocket::close_code::policy_error), "flooding");
+        } else if (verdict == core::request_limiter::verdict::limited) {
+            rate_limited.add();
+            // Answered only when the request has an id (the contract); decoded
+            // for that id alone, nothing is applied.
+            auto decoded = protocol::decode_request(text);
+            if (auto* r = std::get_if<protocol::request>(&decoded); r != nullptr && r->has_id) {
+                send_error(r->id, true, protocol::errc::rate_limited, "too many requests: slow down");
+            } else if (auto* err = std::get_if<protocol::decode_error>(&decoded); err != nullptr && err->has_id) {
+                send_error(err->id, true, protocol::errc::rate_limited, "too many requests: slow down");
+            }
+        } else if (!ws_.got_text()) {
             send_error({}, false, protocol::errc::bad_request, "binary messages are not accepted");
         } else {
             auto decoded = protocol::decode_request(text);
@@ -234,10 +288,25 @@ void ws_session::handle_hello(protocol::req::hello&& h, std::string id, bool has
         actor_.id = v.ok->sub;
         actor_.name = protocol::clean_name(v.ok->name, 32);
         actor_.role = v.ok->role;
+        if (protocol::can_moderate(actor_.role)) {
+            // The hello was the first message: a fresh bucket at the staff rate.
+            limiter_ = core::request_limiter(request_limits(hub_.config(), true));
+        }
     }
     if (!room) {
         send_error(id, has_id, protocol::errc::not_found, "no such room");
         close_with(policy, "no such room");
+        return;
+    }
+    // The room's cap admits its moderators and hosts even when full, so an
+    // evening can always be run. `online` counts joined connections; joins in
+    // flight on other threads may pass it by a few.
+    const int room_cap = hub_.config().max_room_connections;
+    if (room_cap > 0 && !protocol::can_moderate(actor_.role) &&
+        room->counters().online.load(std::memory_order_relaxed) >= room_cap) {
+        room_full.add();
+        send_error(id, has_id, protocol::errc::rate_limited, "the room is full; try again later");
+        close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later), "room full");
         return;
     }
     if (!h.token) {
@@ -304,6 +373,14 @@ void ws_session::send_private(std::string_view msg) {
     if (closing_) {
         return;
     }
+    // A client that sends requests and never reads the replies: bounded. (The
+    // outbox grows only while a write is in flight; one message, such as a
+    // large welcome, always fits.)
+    if (!outbox_.empty() && outbox_.size() + msg.size() > hub_.config().slow_hard_bytes) {
+        outbox_closes.add();
+        close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later), "too slow: replies not read");
+        return;
+    }
     if (!outbox_.empty()) {
         outbox_ += '\n';
     }
@@ -336,7 +413,34 @@ void ws_session::on_room_banned(const std::string& user) {
 }
 
 void ws_session::kick() {
+    write_pending();
+    account();
+}
+
+void ws_session::account() {
+    const auto now = static_cast<std::int64_t>(outbox_.size() + (writing_ ? batch_.bytes() : 0));
+    if (now != accounted_) {
+        buffers().add(worker_.index(), now - accounted_);
+        accounted_ = now;
+    }
+}
+
+void ws_session::write_pending() {
     if (writing_) {
+        // The global buffer budget is spent: check (once) whether this write
+        // is still stuck when it has been in flight for stalled_write_ms. The
+        // timer is free once joined (the hello timeout is over).
+        if (buffers().over() && !closing_ && !stall_check_armed_ && room_) {
+            stall_check_armed_ = true;
+            const auto wait = std::max<std::int64_t>(0, write_started_ms_ + stalled_write_ms - core::mono_ms());
+            hello_timer_.expires_after(std::chrono::milliseconds(wait));
+            hello_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+                self->stall_check_armed_ = false;
+                if (!ec) {
+                    self->check_stall();
+                }
+            });
+        }
         return;
     }
     if (closing_) {
@@ -362,10 +466,22 @@ void ws_session::kick() {
         return;
     }
     writing_ = true;
+    write_started_ms_ = core::mono_ms();
     write_marks_quiz_ = quiz_mark_pending_ || batch_.last().marked;
     quiz_mark_pending_ = false;
     ws_.text(true);
     ws_.async_write(batch_.buffers(), bound(beast::bind_front_handler(&ws_session::on_write, shared_from_this())));
+}
+
+void ws_session::check_stall() {
+    // A connection whose write has not drained for a while, while all queued
+    // bytes are over the cap, is among the slowest: it resyncs (by `since`)
+    // and its bytes are given back.
+    if (writing_ && !closing_ && buffers().over() && core::mono_ms() - write_started_ms_ >= stalled_write_ms) {
+        buffer_resyncs.add();
+        close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later),
+                   "server busy: reconnect with since");
+    }
 }
 
 void ws_session::on_write(beast::error_code ec, std::size_t bytes) {
@@ -382,6 +498,7 @@ void ws_session::on_write(beast::error_code ec, std::size_t bytes) {
         closing_ = true;
         close_after_ = false;
         leave_room();
+        account();
         return;
     }
     if (write_marks_quiz_) {

@@ -9,10 +9,13 @@
 #include <boost/beast/websocket/stream.hpp>
 
 #include "protocol/decode.hpp"
+#include "server/core/ip_limiter.hpp"
+#include "server/core/request_limiter.hpp"
 #include "server/fanout/batch.hpp"
 #include "server/hub/member.hpp"
 #include "server/hub/room_runner.hpp"
 #include "server/net/socket.hpp"
+#include "server/net/transport.hpp"
 #include "server/room/room.hpp"
 
 namespace liveroom::hub {
@@ -33,7 +36,8 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
   public:
     using request_t = boost::beast::http::request<boost::beast::http::string_body>;
 
-    ws_session(socket_t&& socket, hub::hub& h, hub::worker& w, session_registry& reg);
+    // `lease` holds this connection's place in its address's count (per-IP cap).
+    ws_session(ws_transport_t&& transport, hub::hub& h, hub::worker& w, session_registry& reg, core::ip_lease lease);
     ~ws_session() override;
 
     void run(request_t req);
@@ -67,14 +71,20 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
     void on_write(boost::beast::error_code ec, std::size_t bytes);
     void close_with(std::uint16_t code, std::string_view reason);
     void leave_room();
+    void write_pending();
+    void check_stall();
+    // Brings this session's share of the global buffer budget up to date.
+    void account();
 
     template <class Fn>
     auto bound(Fn&& fn);  // binds the worker's handler memory
 
-    boost::beast::websocket::stream<socket_t> ws_;
+    boost::beast::websocket::stream<ws_transport_t> ws_;
     hub::hub& hub_;
     hub::worker& worker_;
     session_registry& registry_;
+    core::ip_lease lease_;
+    core::request_limiter limiter_;
     boost::beast::flat_buffer read_buf_;
     timer_t hello_timer_;
 
@@ -100,8 +110,11 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
     // When a quiz.open (or a welcome showing an open quiz) was last written
     // to this connection: a quiz answer's time counts from there.
     std::int64_t quiz_open_at_ = 0;
-    bool quiz_mark_pending_ = false;  // the next write carries the welcome's open quiz
-    bool write_marks_quiz_ = false;   // the write in flight carries a quiz.open
+    bool quiz_mark_pending_ = false;     // the next write carries the welcome's open quiz
+    bool write_marks_quiz_ = false;      // the write in flight carries a quiz.open
+    std::int64_t write_started_ms_ = 0;  // monotonic, of the write in flight
+    std::int64_t accounted_ = 0;         // bytes counted in the global buffer budget
+    bool stall_check_armed_ = false;     // hello_timer_ waits to check a stuck write
 
   public:
     std::size_t registry_index = 0;

@@ -68,11 +68,38 @@ TEST_CASE("an invalid token is refused with forbidden, then close 1008", "[integ
         {"tampered signature", tampered},
         {"alg none", unsigned_token(claims("viewer", "demo", unix_now() + 3600))},
         {"expired", sign_hs256(claims("viewer", "demo", unix_now() - 3600), server.secret())},
+        {"expired past the 30 s skew", sign_hs256(claims("viewer", "demo", unix_now() - 90), server.secret())},
+        {"alg None (capitalised)", base64url(R"({"alg":"None","typ":"JWT"})") + "." +
+                                       base64url(claims("viewer", "demo", unix_now() + 3600)) + "."},
+        {"alg none over a valid MAC", sign_with_header(R"({"alg":"none","typ":"JWT"})",
+                                                       claims("viewer", "demo", unix_now() + 3600), server.secret())},
+        {"alg HS512 over an HS256 MAC", sign_with_header(R"({"alg":"HS512","typ":"JWT"})",
+                                                         claims("viewer", "demo", unix_now() + 3600), server.secret())},
+        {"alg RS256 (key confusion)", sign_with_header(R"({"alg":"RS256","typ":"JWT"})",
+                                                       claims("viewer", "demo", unix_now() + 3600), server.secret())},
+        {"signature of another token", valid.substr(0, valid.find('.') + 1) +
+                                           base64url(claims("admin", "*", unix_now() + 3600)) +
+                                           valid.substr(valid.rfind('.'))},
+        {"no exp claim", sign_hs256(R"({"sub":"u-1","name":"N","role":"viewer","room":"demo"})", server.secret())},
+        {"unknown role", sign_hs256(claims("superuser", "demo", unix_now() + 3600), server.secret())},
+        {"viewer token for another room",
+         sign_hs256(claims("viewer", "other-room", unix_now() + 3600), server.secret())},
     };
     for (const auto& [name, token] : cases) {
         INFO("token: " << name);
         expect_refused(server.port(), token);
     }
+}
+
+TEST_CASE("a token expired within the 30 s skew and a token for every room are accepted", "[integration][handshake]") {
+    server_process server;
+    auto skewed =
+        join_room(server.port(),
+                  {.room = "demo", .token = sign_hs256(claims("viewer", "demo", unix_now() - 10), server.secret())});
+    CHECK(skewed.welcome.str("you.id") == "u-handmade");
+    auto any_room = join_room(
+        server.port(), {.room = "demo", .token = sign_hs256(claims("viewer", "*", unix_now() + 60), server.secret())});
+    CHECK(any_room.welcome.str("you.role") == "viewer");
 }
 
 TEST_CASE("a host token for another room is refused, not downgraded", "[integration][handshake]") {

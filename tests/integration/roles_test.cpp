@@ -56,6 +56,12 @@ std::vector<std::pair<std::string, std::string>> moderator_requests(const std::s
                          .add("hold_questions", true)
                          .add("hold_comments", true)
                          .add_raw("blocked_words", R"(["广告",{"word":"加微信","action":"hold"}])"));
+    // The moderator extensions of PROTOCOL.md.
+    add("comment.pin", request_object("comment.pin", "r").add("cid", cid));
+    add("user.unmute", request_object("user.unmute", "r").add("user", user));
+    add("user.unban", request_object("user.unban", "r").add("user", user));
+    add("user.comments", request_object("user.comments", "r").add("user", user));
+    add("room.mode (shield)", request_object("room.mode", "r").add("shield_minutes", 10));
     add("room.start", request_object("room.start", "r"));
     add("room.extend", request_object("room.extend", "r").add("minutes", 60));
     add("room.end", request_object("room.end", "r"));
@@ -187,7 +193,7 @@ TEST_CASE("every moderator and host request from a guest or a viewer token is fo
     const std::size_t mod_questions_before = moderator.log().others_of("mod.question").size();
 
     const auto requests = moderator_requests(qid, qid2, cid, target_id);
-    REQUIRE(requests.size() >= 20);
+    REQUIRE(requests.size() >= 25);
     int n = 0;
     for (auto* sender : {&guest, &viewer}) {
         const std::string who = sender == &guest ? "guest" : "viewer token";

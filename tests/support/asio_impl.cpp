@@ -3,3 +3,5 @@
 // every test executable gets them by linking liveroom_test_support.
 #include <boost/asio/impl/src.hpp>
 #include <boost/beast/src.hpp>
+// Asio SSL, for the wss/https client (tls_client.cpp).
+#include <boost/asio/ssl/impl/src.hpp>

@@ -35,7 +35,11 @@ std::string base64url(std::string_view bytes) {
 }
 
 std::string sign_hs256(std::string_view payload_json, std::string_view secret) {
-    std::string signing_input = base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(payload_json);
+    return sign_with_header(R"({"alg":"HS256","typ":"JWT"})", payload_json, secret);
+}
+
+std::string sign_with_header(std::string_view header_json, std::string_view payload_json, std::string_view secret) {
+    std::string signing_input = base64url(header_json) + "." + base64url(payload_json);
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
     if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),

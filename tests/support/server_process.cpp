@@ -96,6 +96,22 @@ server_process::server_process(server_options options) : options_(std::move(opti
     if (options_.demo) {
         argv_.push_back("--demo");
     }
+    // Every test client connects from 127.0.0.1, so the per-address limits are
+    // off, and test clients send far faster than people (a host publishing
+    // thousands of notices, a role test firing every request at once): the
+    // per-connection request rate is raised out of the way. A test that sets
+    // one of these flags gets its value (the abuse tests do).
+    const std::pair<const char*, const char*> test_defaults[] = {
+        {"--max-connections-per-ip", "0"},     {"--handshakes-per-ip-per-s", "0"},
+        {"--viewer-requests-per-s", "100000"}, {"--viewer-request-burst", "100000"},
+        {"--staff-requests-per-s", "100000"},  {"--staff-request-burst", "100000"},
+    };
+    for (const auto& [flag, value] : test_defaults) {
+        if (std::find(options_.extra_args.begin(), options_.extra_args.end(), flag) == options_.extra_args.end()) {
+            argv_.push_back(flag);
+            argv_.push_back(value);
+        }
+    }
     argv_.insert(argv_.end(), options_.extra_args.begin(), options_.extra_args.end());
 
     int err_fd = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
