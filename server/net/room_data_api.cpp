@@ -306,7 +306,10 @@ std::optional<std::string> write_csv(std::string_view table,
         for (const auto& q : state.quizzes) {
             std::string correct;
             for (const int i : q.correct) {
-                correct += (correct.empty() ? "" : " ") + std::to_string(i);
+                if (!correct.empty()) {
+                    correct.push_back(' ');
+                }
+                correct.append(std::to_string(i));
             }
             c.field(q.pub.id).field(q.pub.question).field(q.opened_at).field(q.closed_at);
             c.field(q.mode == protocol::req::scoring::speed ? "speed" : "accuracy").field(correct);
