@@ -357,26 +357,37 @@ TEST_CASE("--max-room-connections refuses a viewer's hello with rate_limited and
 
 TEST_CASE("past --max-buffered-mb the stalled connections resync and readers keep up",
           "[integration][abuse][buffers]") {
-    server_process server({.extra_args = {"--max-buffered-mb", "1"}});
+    // The per-viewer lag rules (--slow-*-bytes) are moved out of the way, so
+    // only the global cap can close the stalled viewers; a large batch and
+    // ring let each stalled write hold up to 1 MiB.
+    server_process server(
+        {.extra_args = {"--max-buffered-mb", "1", "--slow-soft-bytes", "67108864", "--slow-hard-bytes", "67108864",
+                        "--max-batch-bytes", "1048576", "--ring-size", "8192"}});
     const auto port = server.port();
     auto host = join_room(port, {.room = "demo", .token = server.token("host", "demo", "Host")});
-    // Stalled viewers: tiny receive buffers, and this test never reads them
-    // while the host publishes, so each one's write stays in flight.
-    std::vector<joined> stalled;
-    for (int i = 0; i < 8; ++i) {
-        stalled.push_back(join_room(port, {.room = "demo", .name = "stalled"}, {.receive_buffer_bytes = 4096}));
-    }
     auto readers_owner = start_viewers(port, 5);
     auto& readers = *readers_owner;
     publish_options publish;
-    publish.pad = 490;  // ~2 KB notices: 6 MB in all, each stalled write holds up to --max-batch-bytes
-    const std::uint64_t count = 3000;
-    auto result = publish_notices(*host, count, publish);
-    REQUIRE(result.ok());
+    publish.pad = 490;  // ~2 KB notices: 6 MB of backlog
+    std::uint64_t count = 3000;
+    REQUIRE(publish_notices(*host, count, publish).ok());
+    // Stalled viewers resume from seq 1: the message with their welcome
+    // carries 1 MiB of that backlog (read by join_room), the next one another
+    // 1 MiB, which a 4 KiB receive buffer never takes: 8 writes of 1 MiB stay
+    // in flight, past the 1 MiB cap.
+    std::vector<joined> stalled;
+    for (int i = 0; i < 8; ++i) {
+        stalled.push_back(
+            join_room(port, {.room = "demo", .name = "stalled", .since = 1}, {.receive_buffer_bytes = 4096}, 20s));
+    }
+    // More events: each stalled session sees it is stuck while the cap is passed.
+    const publish_options more{.id_prefix = "m", .first_index = count + 1, .pad = 490};
+    REQUIRE(publish_notices(*host, 100, more).ok());
+    count += 100;
     REQUIRE(readers.wait_until([&] { return readers.min_live_notices() >= count; }, 30s));
     CHECK(readers.ended_count() == 0);
     deadline until(15s);
-    while (metric(port, "liveroom_ws_buffer_resyncs_total") < 1 && !until.expired()) {
+    while (metric(port, "liveroom_ws_buffer_resyncs_total") < 8 && !until.expired()) {
         std::this_thread::sleep_for(50ms);  // polling /metrics: the server announces nothing
     }
     const auto resyncs = metric(port, "liveroom_ws_buffer_resyncs_total");
@@ -386,7 +397,7 @@ TEST_CASE("past --max-buffered-mb the stalled connections resync and readers kee
     for (auto& s : stalled) {
         ended += s->wait_closed(10s) ? 1 : 0;
     }
-    CHECK(ended >= 1);
+    CHECK(ended == static_cast<std::size_t>(resyncs));
     CHECK(metric(port, "liveroom_ws_buffered_bytes") < 1024 * 1024);
 }
 

@@ -58,6 +58,20 @@ TEST_CASE("wss: a host's notice reaches a viewer over TLS", "[integration][tls]"
     }
 }
 
+TEST_CASE("SIGTERM closes a wss connection with 1001 over TLS and the server exits 0", "[integration][tls]") {
+    tls_server t;
+    wss_client c(t.server.port(), t.client);
+    c.send(hello_args{.room = "demo", .name = "v"}.to_json());
+    REQUIRE(c.receive());
+    t.server.terminate();
+    while (c.receive()) {
+    }
+    CHECK(c.close_code() == std::optional<std::uint16_t>(1001));
+    const auto status = t.server.wait_exit(10s);
+    REQUIRE(status);
+    CHECK(exited_with(*status, 0));
+}
+
 TEST_CASE("https serves the pages and the API on the same port", "[integration][tls]") {
     tls_server t;
     const auto page = https_get(t.server.port(), "/", t.client);

@@ -189,6 +189,7 @@ struct wss_client::impl {
     beast::flat_buffer buf;
     std::deque<std::string> pending;
     bool ended = false;
+    std::optional<std::uint16_t> close_code;
 };
 
 wss_client::wss_client(std::uint16_t port, const tls_options& options) : impl_(std::make_unique<impl>(port, options)) {}
@@ -225,6 +226,9 @@ std::optional<json> wss_client::receive() {
         run_until_done(m.ioc, done, "wss read");
         if (result) {
             m.ended = true;
+            if (result == websocket::error::closed) {
+                m.close_code = static_cast<std::uint16_t>(m.ws.reason().code);
+            }
             return std::nullopt;
         }
         const std::string text = beast::buffers_to_string(m.buf.data());
@@ -258,6 +262,10 @@ std::optional<json> wss_client::request(std::string_view request, std::string_vi
             return m;
         }
     }
+}
+
+std::optional<std::uint16_t> wss_client::close_code() const {
+    return impl_->close_code;
 }
 
 void wss_client::close() {

@@ -49,6 +49,8 @@ class wss_client {
     std::optional<json> request(std::string_view request, std::string_view id);
     // Closing handshake (1000), bounded.
     void close();
+    // The code of the server's close frame, once the connection ended with one.
+    std::optional<std::uint16_t> close_code() const;
 
   private:
     struct impl;
