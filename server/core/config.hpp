@@ -51,8 +51,8 @@ struct config {
     int staff_request_burst = 100;
     int flood_factor = 5;                 // messages past this many times the rate ...
     int flood_seconds = 5;                // ... for this long: close 1008 "flooding"
-    int max_connections_per_ip = 200;     // TCP connections at once per client address; 0 = no limit
-    int handshakes_per_ip_per_s = 50;     // new TCP connections per second per address (burst 2 s); 0 = no limit
+    int max_connections_per_ip = 2000;    // per client address; high: mobile carriers put thousands behind one (CGNAT)
+    int handshakes_per_ip_per_s = 200;    // new TCP connections per second per address (burst 2 s); 0 = no limit
     int max_room_connections = 0;         // WebSocket connections per room, checked at hello; 0 = no limit
     std::int64_t max_buffered_mb = 1024;  // bytes queued for writing in all sessions, MiB
     std::string tls_cert;                 // PEM certificate chain; with tls_key: serve https and wss
