@@ -14,7 +14,8 @@ mkdir -p "$work"
 secret="bench-integration-secret-0123"
 
 # The server's stdout is a pipe: its first line tells the port (read with a timeout, no polling).
-exec 3< <(exec "$server_bin" --bind 127.0.0.1 --port 0 --demo --secret "$secret" --log-level warn --threads 2 2>&1)
+exec 3< <(exec "$server_bin" --bind 127.0.0.1 --port 0 --demo --secret "$secret" --log-level warn --threads 2 \
+  --comment-rate-per-min 600 --comment-burst 50 2>&1)  # this tests the bench: no server-side comment limit in the way
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true' EXIT
 port=""
@@ -60,6 +61,8 @@ timeout 50 "$bench_bin" run ci-tiny --scenario-dir "$scenario_dir" --url "ws://1
     'requests.card.show.acked == 1' \
     'requests.notice.set.acked == 1' \
     'requests.room.extend.acked == 1' \
+    'requests.quiz.open.acked == 1' \
+    'requests.quiz.answer.errors == 0' \
     'latency_ms.comment.deliveries > 0' \
     'latency_ms.card.deliveries == 50' \
     'latency_ms.notice.deliveries == 50' \
