@@ -203,6 +203,12 @@ void room_runner::on_written(bool ok) {
     inflight f = std::move(inflight_.front());
     inflight_.pop_front();
     if (ok && !broken_) {
+        // Replies first: each is one post to its connection's worker, queued
+        // ahead of the wake below, so an ack does not wait behind a delivery
+        // pass over thousands of connections (the quiz-burst ack tail).
+        for (auto& r : f.replies) {
+            r.to(std::move(r.msg));
+        }
         for (const auto& e : f.batch->events) {
             publish_event(e.seq, static_cast<fanout::frame_class>(e.cls), static_cast<std::uint8_t>(e.key), e.body);
         }
@@ -211,9 +217,6 @@ void room_runner::on_written(bool ok) {
         }
         for (const auto& m : f.mods) {
             send_mod(m);
-        }
-        for (auto& r : f.replies) {
-            r.to(std::move(r.msg));
         }
     } else {
         // Not written: its events are never published and its requests get
