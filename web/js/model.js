@@ -106,6 +106,9 @@ export function applyEvent(m, ev) {
         case 'quiz.open':
             if (!ev.quiz) return [];
             m.quiz = { ...ev.quiz, closed: false, counts: null, total: 0 };
+            // The limit as the server set it (closes_at − the event's time):
+            // the countdown never shows more, whatever the clock offset's error.
+            if (ev.quiz.closes_at && ev.ts) m.quiz.limit_ms = ev.quiz.closes_at - ev.ts;
             m.quizzes.set(m.quiz.id, m.quiz);
             return ['quiz'];
         case 'quiz.tally': {

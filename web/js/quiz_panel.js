@@ -164,7 +164,8 @@ export function createQuizPanel({ client, roomId, getView, isReplaying, showMsg 
         else if (isReplaying()) setText(timer, '');
         else if (!q.closes_at) setText(timer, t('quiz.untimed'));
         else {
-            const left = Math.max(0, Math.ceil((q.closes_at - client.serverNow()) / 1000));
+            const remaining = Math.min(q.closes_at - client.serverNow(), q.limit_ms ?? Infinity);
+            const left = Math.max(0, Math.ceil(remaining / 1000));
             setText(timer, left > 0 ? t('quiz.left', { s: left }) : t('quiz.closed'));
             timer.classList.toggle('urgent', left > 0 && left <= 5);
             if (left === 0 && !$('#quiz-submit').hidden) render();
