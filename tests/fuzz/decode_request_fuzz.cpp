@@ -99,6 +99,12 @@ void check_request(const request& r, const text_limits& lim) {
                        }
                    },
                    [&](const req::quiz_open& q) {
+                       if (q.deck) {
+                           // A prepared quiz by id: nothing else is read.
+                           check_ident(*q.deck, lim);
+                           LR_FUZZ_CHECK(q.question.empty() && q.options.empty());
+                           return;
+                       }
                        check_text(q.question, lim.quiz_question, false);
                        LR_FUZZ_CHECK(q.options.size() >= 2 && q.options.size() <= 6);
                        for (const auto& o : q.options) {
