@@ -169,7 +169,8 @@ class room {
     std::optional<reply> check_speaker(const actor& who, std::int64_t now);
     bool shield_holds(const actor& who, std::int64_t now) const;
     void set_shield(int minutes, std::int64_t now);
-    void publish_comment(stored_comment& sc, std::int64_t now, event_sink& sink);
+    // `key`: the comment's repeat key when the caller has it already.
+    void publish_comment(stored_comment& sc, std::int64_t now, event_sink& sink, std::string_view key = {});
     void emit_moderation_counts(event_sink& sink);
     void write_moderation_counts(protocol::json_out& j) const;
     void flush_quiet(event_sink& sink);

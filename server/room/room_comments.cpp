@@ -157,6 +157,14 @@ reply room::add_comment(
     comment_state state = comment_state::published;
     std::string text;
     std::string merged_into;
+    // The folded text repeats merge on: computed once, when first needed.
+    std::string key;
+    auto key_of = [&]() -> const std::string& {
+        if (key.empty()) {
+            key = repeat_key(text);
+        }
+        return key;
+    };
     if (in.replaying) {
         // "state|merged_into|cid|text", as decided live (the cid is for the
         // export: replay assigns the same one).
@@ -199,7 +207,7 @@ reply room::add_comment(
         text = std::string(scan.text(r.text));
         if (!moderator && (mode_.hold_comments || scan.verdict == word_verdict::hold || shield_holds(who, now))) {
             state = comment_state::held;
-        } else if (auto it = repeats_.find(repeat_key(text));
+        } else if (auto it = repeats_.find(key_of());
                    it != repeats_.end() && now - it->second.at <= policy_.repeat_window_ms) {
             state = comment_state::merged;
             merged_into = it->second.cid;
@@ -234,7 +242,7 @@ reply room::add_comment(
     }
     switch (state) {
         case comment_state::published:
-            publish_comment(sc, now, sink);
+            publish_comment(sc, now, sink, key_of());
             break;
         case comment_state::held:
             ++counts_.held;
@@ -245,7 +253,7 @@ reply room::add_comment(
             });
             break;
         case comment_state::merged:
-            if (auto it = repeats_.find(repeat_key(text)); it != repeats_.end()) {
+            if (auto it = repeats_.find(key_of()); it != repeats_.end()) {
                 ++it->second.plus;
                 it->second.dirty = true;
             }
@@ -271,7 +279,7 @@ reply room::add_comment(
     return out;
 }
 
-void room::publish_comment(stored_comment& sc, std::int64_t now, event_sink& sink) {
+void room::publish_comment(stored_comment& sc, std::int64_t now, event_sink& sink, std::string_view key) {
     sc.state = comment_state::published;
     sink.emit("comment", fanout::frame_class::droppable, 0, [&](protocol::json_out& j) {
         j.key("comment");
@@ -280,7 +288,7 @@ void room::publish_comment(stored_comment& sc, std::int64_t now, event_sink& sin
     ++stats_.comments;
     ++budget_used_;
     viewers_[sc.c.by.id].last_broadcast_at = now;
-    repeats_[repeat_key(sc.c.text)] = {sc.c.id, now, 0, false};
+    repeats_[key.empty() ? repeat_key(sc.c.text) : std::string(key)] = {sc.c.id, now, 0, false};
     recent_comments_.push_back(sc.c);
     while (recent_comments_.size() > policy_.snapshot_comments) {
         recent_comments_.pop_front();
