@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/asio/post.hpp>
+
 #include "server/core/alloc_stats.hpp"
 #include "server/core/clock.hpp"
 #include "server/core/log.hpp"
@@ -80,10 +82,23 @@ void worker::unsubscribe(room_runner& room, member& m) {
     if (lr == nullptr || m.member_index >= lr->members.size() || lr->members[m.member_index] != &m) {
         return;
     }
-    member* last = lr->members.back();
-    lr->members[m.member_index] = last;
-    last->member_index = m.member_index;
-    lr->members.pop_back();
+    auto& v = lr->members;
+    const std::size_t idx = m.member_index;
+    if (idx < lr->pass_pos) {
+        // Inside the part the running pass has served: fill the hole with the
+        // last served member, and its slot with the last member (not yet
+        // served), which the pass then still reaches.
+        const std::size_t j = lr->pass_pos - 1;
+        v[idx] = v[j];
+        v[idx]->member_index = idx;
+        v[j] = v.back();
+        v[j]->member_index = j;
+        lr->pass_pos = j;
+    } else {
+        v[idx] = v.back();
+        v[idx]->member_index = idx;
+    }
+    v.pop_back();
 }
 
 // A wake drains the room's new events into this worker's feed, then runs a
@@ -120,38 +135,69 @@ void worker::on_wake(room_runner& room) {
     if (lr->feed.drain() == 0 || lr->pass_scheduled) {
         return;
     }
-    const std::int64_t now = core::mono_ns();
-    const std::int64_t gap = std::min(lr->last_pass_ns, max_pass_delay_ns_);
-    const std::int64_t wait = lr->last_pass_start_ns + gap - now;
-    if (wait <= 0) {
-        run_pass(*lr);
+    if (lr->pass_running) {
+        lr->pass_again = true;  // members already served this pass get a next one
         return;
     }
-    lr->pass_scheduled = true;
+    schedule_pass(*lr);
+}
+
+void worker::schedule_pass(local_room& lr) {
+    const std::int64_t now = core::mono_ns();
+    const std::int64_t gap = std::min(lr.last_pass_ns, max_pass_delay_ns_);
+    const std::int64_t wait = lr.last_pass_start_ns + gap - now;
+    if (wait <= 0) {
+        run_pass(lr);
+        return;
+    }
+    lr.pass_scheduled = true;
     delayed_passes.add();
-    lr->pass_timer.expires_after(std::chrono::nanoseconds(wait));
-    lr->pass_timer.async_wait([this, lr](const boost::system::error_code& ec) {
-        lr->pass_scheduled = false;
+    lr.pass_timer.expires_after(std::chrono::nanoseconds(wait));
+    lr.pass_timer.async_wait([this, plr = &lr](const boost::system::error_code& ec) {
+        plr->pass_scheduled = false;
         if (!ec) {
-            lr->feed.drain();
-            run_pass(*lr);
+            plr->feed.drain();
+            run_pass(*plr);
         }
     });
 }
 
 void worker::run_pass(local_room& lr) {
-    const std::int64_t start = core::mono_ns();
+    lr.last_pass_start_ns = core::mono_ns();
     lr.pass_head = lr.feed.head();
-    // Index loop: a member may leave (swap-remove) while being woken.
-    for (std::size_t i = 0; i < lr.members.size(); ++i) {
-        member* m = lr.members[i];
+    lr.pass_pos = 0;
+    lr.pass_busy_ns = 0;
+    lr.pass_running = true;
+    continue_pass(lr);
+}
+
+// One slice of a pass. A member that leaves while woken (or while the pass
+// waits between slices) is swap-removed by unsubscribe(), which keeps
+// [0, pass_pos) the served members; members that join meanwhile are appended
+// and served by this pass.
+void worker::continue_pass(local_room& lr) {
+    const std::int64_t start = core::mono_ns();
+    std::size_t served = 0;
+    while (lr.pass_pos < lr.members.size() && served < pass_slice) {
+        member* m = lr.members[lr.pass_pos++];
         m->on_room_frames();
-        if (i < lr.members.size() && lr.members[i] != m) {
-            --i;  // m left and another member took its place
-        }
+        ++served;
     }
-    lr.last_pass_start_ns = start;
-    lr.last_pass_ns = core::mono_ns() - start;
+    lr.pass_busy_ns += core::mono_ns() - start;
+    if (lr.pass_pos < lr.members.size()) {
+        boost::asio::post(ioc_, [this, plr = &lr] {
+            plr->feed.drain();  // events published meanwhile reach the rest of this pass too
+            continue_pass(*plr);
+        });
+        return;
+    }
+    lr.pass_pos = 0;
+    lr.pass_running = false;
+    lr.last_pass_ns = lr.pass_busy_ns;
+    if (lr.pass_again) {
+        lr.pass_again = false;
+        schedule_pass(lr);
+    }
 }
 
 }  // namespace liveroom::hub

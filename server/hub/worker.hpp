@@ -32,9 +32,15 @@ struct local_room {
     // long it took, and the feed head it served.
     timer_t pass_timer;
     std::int64_t last_pass_start_ns = 0;
-    std::int64_t last_pass_ns = 0;
+    std::int64_t last_pass_ns = 0;  // busy time of the last pass (its slices)
     std::uint64_t pass_head = 0;
     bool pass_scheduled = false;
+    // A pass runs in slices (see worker::run_pass): members [0, pass_pos)
+    // were served by the running pass; 0 when none runs.
+    std::size_t pass_pos = 0;
+    std::int64_t pass_busy_ns = 0;
+    bool pass_running = false;
+    bool pass_again = false;  // woken while a pass ran: another pass follows
 };
 
 // One I/O thread with its own io_context (shared-nothing): the sessions
@@ -76,9 +82,16 @@ class worker {
     // Worker thread only: `user` was banned from the room.
     void on_ban(room_runner& room, const std::string& user);
 
+    // Members served per slice of a delivery pass: between slices the
+    // worker's other handlers run (acks, reads, joins), so a pass over
+    // thousands of connections never holds them back for its whole length.
+    static constexpr std::size_t pass_slice = 256;
+
   private:
     local_room* find(room_runner& room);
+    void schedule_pass(local_room& lr);
     void run_pass(local_room& lr);
+    void continue_pass(local_room& lr);
 
     // Declared so that the io_context (and the handlers it still holds) goes
     // before the local rooms and the pool those handlers refer to.
