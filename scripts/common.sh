@@ -12,6 +12,7 @@ DEB_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev rapidjson-dev libjemalloc-dev catch2
   libsqlite3-dev libssl-dev
+  libnats-dev nats-server
   clang libclang-rt-14-dev clang-format
   curl procps
   chromium fonts-wqy-microhei

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "server/auth/jwt.hpp"
+#include "server/cluster/node.hpp"
 #include "server/core/clock.hpp"
 #include "server/core/config.hpp"
 #include "server/core/log.hpp"
@@ -172,11 +173,17 @@ int main(int argc, char** argv) {
     } catch (const store::store_error& e) {
         std::fprintf(stderr, "liveroom-server: the event log cannot be used: %s\n", e.what());
         return 3;
+    } catch (const cluster::cluster_error& e) {
+        std::fprintf(stderr, "liveroom-server: %s\n", e.what());
+        return 2;
     }
     if (cfg.demo && !srv->rooms().find("demo")) {
         std::promise<bool> created;
         srv->rooms().create_stored(room::demo_room(core::now_ms()),
-                                   [&](std::shared_ptr<hub::room_runner> r, bool) { created.set_value(r != nullptr); });
+                                   [&](std::shared_ptr<hub::room_runner> r, bool duplicate) {
+                                       // In a cluster another node may have made it first.
+                                       created.set_value(r != nullptr || (duplicate && !cfg.cluster.empty()));
+                                   });
         if (srv->log() != nullptr) {
             srv->log()->flush();
         }

@@ -16,6 +16,8 @@ struct config {
     int threads = 0;  // 0 = one per core
     std::string data_dir = "data";
     std::string durability = "process";  // off | process | power
+    std::string cluster;                 // nats://host:port; empty = a single node
+    std::string node_id;                 // empty = <hostname>-<port>-<pid>
     std::int64_t store_max_mb = 0;       // 0 = no limit
     int retention_days = 0;              // 0 = keep comments forever
     std::string web_root = "web";

@@ -63,7 +63,7 @@ std::shared_ptr<room_runner> hub::add(room::room_spec spec) {
     const std::size_t index = by_index_.size();
     const std::size_t owner = std::hash<std::string>{}(spec.id) % workers_.size();
     std::string id = spec.id;
-    auto r = std::make_shared<room_runner>(*this, std::move(spec), index, owner, cfg_.ring_size, log_);
+    auto r = std::make_shared<room_runner>(*this, std::move(spec), index, owner, cfg_.ring_size, log_, cluster_);
     rooms_.emplace(std::move(id), r);
     by_index_.push_back(r);
     return r;
@@ -88,6 +88,15 @@ void hub::create_stored(room::room_spec spec, created_fn done) {
     protocol::json_out j;
     room::write_spec(j, spec);
     std::string spec_json(j.finish());
+    if (cluster_create_) {
+        // The cluster holds the spec; every node (this one too) adds the
+        // room when it sees it there.
+        std::string id = spec.id;
+        cluster_create_(id, std::move(spec_json), [this, id, done = std::move(done)](bool ok, bool duplicate) {
+            done(ok ? find(id) : nullptr, duplicate);
+        });
+        return;
+    }
     auto r = add(std::move(spec));
     if (!r) {
         done(nullptr, true);

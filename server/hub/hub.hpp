@@ -43,6 +43,17 @@ class hub {
 
     store::event_log* log() const noexcept { return log_; }
 
+    // Cluster mode: set before any room is added; rooms then follow or own
+    // their stream through it.
+    void set_cluster(cluster_link* c) noexcept { cluster_ = c; }
+    cluster_link* cluster() const noexcept { return cluster_; }
+    // Adds a room known from the cluster (nullptr when the id is taken).
+    std::shared_ptr<room_runner> add_clustered(room::room_spec spec) { return add(std::move(spec)); }
+    // How to store a new room's spec in the cluster (set by the cluster node).
+    using cluster_create_fn =
+        std::function<void(std::string id, std::string spec_json, std::function<void(bool ok, bool duplicate)>)>;
+    void set_cluster_create(cluster_create_fn f) { cluster_create_ = std::move(f); }
+
     // How rooms treat comments (from the settings; the default word list is
     // read once, at start).
     const room::comment_policy& comment_policy() const noexcept { return comment_policy_; }
@@ -59,6 +70,8 @@ class hub {
 
     core::config cfg_;
     store::event_log* const log_;
+    cluster_link* cluster_ = nullptr;
+    cluster_create_fn cluster_create_;
     room::comment_policy comment_policy_;
     std::vector<std::unique_ptr<worker>> workers_;
     mutable std::shared_mutex mu_;

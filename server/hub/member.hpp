@@ -18,6 +18,9 @@ class member {
     virtual void on_room_rewound(std::uint64_t last_seq) = 0;
     // A user was banned from the room: their member closes (1008).
     virtual void on_room_banned(const std::string& user) = 0;
+    // This node lost its link to the cluster: the member closes (1013) so
+    // that its client reconnects to a node that can reach the room.
+    virtual void on_room_unavailable() = 0;
 
     std::size_t member_index = 0;  // position in its local_room (swap-remove)
 };

@@ -15,7 +15,19 @@
 
 namespace liveroom::hub {
 
+// A presence event's counters (0 for what it lacks).
+protocol::presence parse_presence(std::string_view body) {
+    rapidjson::Document d;
+    d.Parse(body.data(), body.size());
+    auto get = [&](const char* k) -> std::int64_t {
+        auto it = d.IsObject() ? d.FindMember(k) : d.MemberEnd();
+        return d.IsObject() && it != d.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+    };
+    return {get("online"), get("peak"), get("views"), get("likes")};
+}
+
 namespace {
+
 core::metric events_published("liveroom_events_published_total",
                               "room events published (each serialized once)",
                               core::metric::kind::counter);
@@ -24,13 +36,14 @@ core::metric requests_total("liveroom_requests_total", "requests applied by room
 core::metric request_errors("liveroom_request_errors_total",
                             "requests refused with an error",
                             core::metric::kind::counter);
-core::metric rewinds("liveroom_room_rewinds_total",
-                     "rooms reloaded from the event log after a failed write",
-                     core::metric::kind::counter);
 
 constexpr std::string_view storage_failed = "the server could not save this (storage full or failing); try again later";
 constexpr int refuse_after_failure_ms = 2000;
 }  // namespace
+
+core::metric rewinds("liveroom_room_rewinds_total",
+                     "rooms reloaded from the event log (or the cluster stream) after a failed write",
+                     core::metric::kind::counter);
 
 void room_counters::joined() noexcept {
     views.fetch_add(1, std::memory_order_relaxed);
@@ -45,10 +58,16 @@ protocol::presence room_counters::read() const noexcept {
             views.load(std::memory_order_relaxed), likes.load(std::memory_order_relaxed)};
 }
 
-room_runner::room_runner(
-    hub& h, room::room_spec spec, std::size_t index, std::size_t owner, std::uint32_t ring_size, store::event_log* log)
+room_runner::room_runner(hub& h,
+                         room::room_spec spec,
+                         std::size_t index,
+                         std::size_t owner,
+                         std::uint32_t ring_size,
+                         store::event_log* log,
+                         cluster_link* cluster)
     : hub_(h),
       log_(log),
+      cluster_(cluster),
       id_(spec.id),
       index_(index),
       owner_(owner),
@@ -58,6 +77,9 @@ room_runner::room_runner(
       crit_before_(ring_size, 0),
       wake_(new wake_flag[h.size()]),
       timer_(h.worker_at(owner).ioc()) {
+    if (cluster_ != nullptr) {
+        mode_ = mode::follower;
+    }
     mirror_state();
 }
 
@@ -87,7 +109,7 @@ void room_runner::emit(std::string_view type,
     }
     events_published.add();
     event_bytes.add(static_cast<std::int64_t>(bytes.size()));
-    if (log_ == nullptr) {
+    if (!writes()) {
         publish_event(seq, cls, key, bytes);
         wake_workers();
         return;
@@ -102,13 +124,13 @@ void room_runner::publish_event(std::uint64_t seq, fanout::frame_class cls, std:
 }
 
 void room_runner::emit_mod(std::string_view type, const std::function<void(protocol::json_out&)>& write) {
-    if (replaying_ || moderators_.empty()) {
+    if (replaying_ || (moderators_.empty() && cluster_ == nullptr)) {
         return;
     }
     json_.begin(type).field("ts", core::now_ms());
     write(json_);
     std::string msg(json_.finish());
-    if (log_ != nullptr) {
+    if (writes()) {
         step_mods_.push_back(std::move(msg));  // sent with the step, once it is durable
         return;
     }
@@ -121,7 +143,9 @@ bool room_runner::read_only(const protocol::request_body& body) noexcept {
 }
 
 void room_runner::banned(std::string_view user) {
-    if (replaying_) {
+    // Rebuilding state is silent; a follower applying the owner's live
+    // steps closes its own sessions of the banned user.
+    if (replaying_ && !(mode_ == mode::follower && caught_up_)) {
         return;
     }
     for (std::size_t w = 0; w < hub_.size(); ++w) {
@@ -132,6 +156,13 @@ void room_runner::banned(std::string_view user) {
 }
 
 void room_runner::send_mod(const std::string& msg) {
+    if (cluster_ != nullptr && mode_ == mode::owner) {
+        cluster_->publish_mod(id_, msg);  // moderators on other nodes
+    }
+    on_remote_mod(msg);
+}
+
+void room_runner::on_remote_mod(const std::string& msg) {
     // Compact the list, dropping closed connections (never self-move).
     std::size_t live = 0;
     for (std::size_t i = 0; i < moderators_.size(); ++i) {
@@ -158,7 +189,7 @@ void room_runner::end_step(pending_reply r) {
     if (r.msg.empty()) {
         r.to = nullptr;
     }
-    if (log_ == nullptr) {
+    if (!writes()) {
         if (r.to) {
             r.to(std::move(r.msg));
         }
@@ -172,9 +203,14 @@ void room_runner::end_step(pending_reply r) {
         if (r.to) {
             inflight_.back().replies.push_back(std::move(r));
         }
-        log_->submit(inflight_.back().batch, [self = shared_from_this()](bool ok) {
+        auto done = [self = shared_from_this()](bool ok) {
             boost::asio::post(self->owner().ioc(), [self, ok] { self->on_written(ok); });
-        });
+        };
+        if (cluster_ != nullptr) {
+            cluster_->publish(id_, inflight_.back().batch, std::move(done));
+        } else {
+            log_->submit(inflight_.back().batch, std::move(done));
+        }
         return;
     }
     if (!inflight_.empty()) {
@@ -231,33 +267,39 @@ void room_runner::on_written(bool ok) {
         }
     }
     if (broken_ && inflight_.empty()) {
-        rewind();
+        if (cluster_ != nullptr) {
+            rebuild_from_stream();
+        } else {
+            rewind();
+        }
     }
 }
 
 void room_runner::replay_log() {
     replaying_ = true;
-    log_->read_commands(id_, [&](const store::command_rec& c) {
-        if (c.kind == "tick") {
-            room_.on_tick(c.ts, *this);
-        } else if (c.kind == "join") {
-            room_.on_join({c.actor, c.name, static_cast<protocol::role>(c.role), {}}, c.ts);
-        } else {
-            auto decoded = protocol::decode_request(c.body);
-            if (auto* r = std::get_if<protocol::request>(&decoded)) {
-                const room::actor a{c.actor, c.name, static_cast<protocol::role>(c.role), {}};
-                room::server_inputs in;
-                in.replaying = true;
-                in.recorded = c.aux;
-                room_.apply(a, r->body, c.ts, *this, in);
-            } else {
-                LR_ERROR("store", "room %s: command %llu is unreadable; skipped", id_.c_str(),
-                         static_cast<unsigned long long>(c.n));
-            }
-        }
-        next_command_ = c.n + 1;
-    });
+    log_->read_commands(id_, [&](const store::command_rec& c) { apply_command(c); });
     replaying_ = false;
+}
+
+void room_runner::apply_command(const store::command_rec& c) {
+    if (c.kind == "tick") {
+        room_.on_tick(c.ts, *this);
+    } else if (c.kind == "join") {
+        room_.on_join({c.actor, c.name, static_cast<protocol::role>(c.role), {}}, c.ts);
+    } else {
+        auto decoded = protocol::decode_request(c.body);
+        if (auto* r = std::get_if<protocol::request>(&decoded)) {
+            const room::actor a{c.actor, c.name, static_cast<protocol::role>(c.role), {}};
+            room::server_inputs in;
+            in.replaying = true;
+            in.recorded = c.aux;
+            room_.apply(a, r->body, c.ts, *this, in);
+        } else {
+            LR_ERROR("store", "room %s: command %llu is unreadable; skipped", id_.c_str(),
+                     static_cast<unsigned long long>(c.n));
+        }
+    }
+    next_command_ = c.n + 1;
 }
 
 void room_runner::rewind() {
@@ -294,27 +336,28 @@ std::uint64_t room_runner::recover() {
     ring_.reset_head(first - 1);
     crit_total_ = 0;
     for (const auto& e : log_->read_events(id_, first, cap)) {
-        crit_before_[e.seq & (crit_before_.size() - 1)] = crit_total_;
-        if (e.cls == static_cast<int>(fanout::frame_class::critical)) {
-            crit_total_ += e.body.size();
-        }
-        ring_.publish(fanout::frame::make(e.seq, static_cast<fanout::frame_class>(e.cls),
-                                          static_cast<std::uint8_t>(e.key), e.body));
+        publish_stored(e);
     }
     if (auto p = log_->last_event(id_, "presence")) {
-        rapidjson::Document d;
-        d.Parse(p->body.data(), p->body.size());
-        auto get = [&](const char* k) -> std::int64_t {
-            auto it = d.IsObject() ? d.FindMember(k) : d.MemberEnd();
-            return d.IsObject() && it != d.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
-        };
-        counters_.peak.store(get("peak"), std::memory_order_relaxed);
-        counters_.views.store(get("views"), std::memory_order_relaxed);
-        counters_.likes.store(get("likes"), std::memory_order_relaxed);
-        last_presence_ = {0, get("peak"), get("views"), get("likes")};
+        last_presence_ = parse_presence(p->body);
+        last_presence_.online = 0;
+        counters_.peak.store(last_presence_.peak, std::memory_order_relaxed);
+        counters_.views.store(last_presence_.views, std::memory_order_relaxed);
+        counters_.likes.store(last_presence_.likes, std::memory_order_relaxed);
     }
     mirror_state();
     return next_command_ - 1;
+}
+
+// An event as stored (log or stream) into the ring, with its critical-bytes
+// bookkeeping; seq_ and committed_ follow it.
+void room_runner::publish_stored(const store::event_rec& e) {
+    crit_before_[e.seq & (crit_before_.size() - 1)] = crit_total_;
+    if (e.cls == static_cast<int>(fanout::frame_class::critical)) {
+        crit_total_ += e.body.size();
+    }
+    publish_event(e.seq, static_cast<fanout::frame_class>(e.cls), static_cast<std::uint8_t>(e.key), e.body);
+    seq_ = e.seq;
 }
 
 void room_runner::wake_workers() {
@@ -336,18 +379,20 @@ std::uint64_t room_runner::welcome(const room::actor& who,
                                    std::optional<std::uint64_t> since,
                                    std::int64_t now,
                                    std::string& out) {
+    if (cluster_ != nullptr && (!linked_ || !caught_up_)) {
+        out.assign(protocol::encode_error(json_, {}, false, protocol::errc::rate_limited,
+                                          "this server cannot reach the room right now; reconnect"));
+        return welcome_retry;
+    }
     if (room_.is_banned(who.id) && !protocol::can_moderate(who.role)) {
         out.assign(protocol::encode_error(json_, {}, false, protocol::errc::banned, "you are banned from this room"));
-        return 0;
+        return welcome_refused;
     }
     unique_viewers_.insert(std::hash<std::string>{}(who.id));
-    room_.on_join(who, now);
-    if (log_ != nullptr) {
-        // Joins are recorded (shield mode holds newcomers, on replay too);
-        // nothing waits for this write.
-        step().commands.push_back(
-            {next_command_++, now, "join", who.id, who.name, static_cast<int>(who.role), "join", "", ""});
-        end_step({});
+    if (mode_ == mode::follower) {
+        cluster_->forward_join(id_, who);  // the owner records it; it comes back in the stream
+    } else {
+        record_join(who, now);
     }
     const bool moderator = protocol::can_moderate(who.role) && listener != nullptr;
     if (moderator) {
@@ -389,6 +434,17 @@ std::uint64_t room_runner::welcome(const room::actor& who,
     return resumed ? *since + 1 : head + 1;
 }
 
+void room_runner::record_join(const room::actor& who, std::int64_t now) {
+    room_.on_join(who, now);
+    if (writes()) {
+        // Joins are recorded (shield mode holds newcomers, on replay too);
+        // nothing waits for this write.
+        step().commands.push_back(
+            {next_command_++, now, "join", who.id, who.name, static_cast<int>(who.role), "join", "", ""});
+        end_step({});
+    }
+}
+
 void room_runner::handle(
     const room::actor& who, const protocol::request& r, std::int64_t now, reply_fn reply, room::server_inputs in) {
     requests_total.add();
@@ -401,7 +457,16 @@ void room_runner::handle(
         pr.msg = std::string(protocol::encode_error(json_, r.id, r.has_id, code, message));
         end_step(std::move(pr));
     };
-    if (log_ != nullptr && (broken_ || now < refuse_until_)) {
+    if (cluster_ != nullptr && mode_ != mode::owner) {
+        if (!linked_ || broken_ || !caught_up_) {
+            refuse(protocol::errc::rate_limited, "this server cannot reach the room right now; reconnect");
+            return;
+        }
+        // The owner applies it and answers (through the cluster).
+        cluster_->forward(id_, who, r.raw, in.elapsed_ms, r.has_id ? std::move(pr.to) : nullptr);
+        return;
+    }
+    if (writes() && (broken_ || now < refuse_until_)) {
         refuse(protocol::errc::rate_limited, storage_failed);
         return;
     }
@@ -425,7 +490,7 @@ void room_runner::handle(
         refuse(rep.code, rep.message);
         return;
     }
-    if (log_ != nullptr && !read_only(r.body)) {
+    if (writes() && !read_only(r.body)) {
         step().commands.push_back({next_command_++, now, "request", who.id, who.name, static_cast<int>(who.role),
                                    std::string(protocol::type_name(r.body)), r.raw, std::move(rep.record)});
         pr.wrote = true;
@@ -443,6 +508,7 @@ void room_runner::handle(
 void room_runner::mirror_state() noexcept {
     status_mirror_.store(static_cast<int>(room_.status()), std::memory_order_relaxed);
     ends_at_mirror_.store(room_.ends_at(), std::memory_order_relaxed);
+    seq_mirror_.store(committed_, std::memory_order_relaxed);
 }
 
 void room_runner::write_summary(protocol::json_out& j) const {
@@ -490,18 +556,18 @@ void room_runner::tick() {
         return;
     }
     const std::int64_t now = core::now_ms();
-    if (log_ != nullptr && (broken_ || now < refuse_until_)) {
-        arm_tick();  // storage failing: nothing new is published until the room reloads
+    if (writes() && (broken_ || now < refuse_until_ || mode_ == mode::follower)) {
+        arm_tick();  // storage failing, or another node owns the room: nothing is published here
         return;
     }
     const std::uint64_t before = seq_;
     room_.on_tick(now, *this);  // coalesced vote changes, scheduled start
-    if (log_ != nullptr && seq_ != before) {
+    if (writes() && seq_ != before) {
         // The tick changed the room: replaying it rebuilds the same state.
         step().commands.push_back({next_command_++, now, "tick", "", "", 0, "tick", "", ""});
     }
     mirror_state();
-    const protocol::presence p = counters_.read();
+    const protocol::presence p = total_presence(now);
     if (p.peak > last_presence_.peak) {
         peak_at_ = now;
     }
@@ -529,10 +595,10 @@ void room_runner::arm_tick() {
 }
 
 void room_runner::publish_mod_counters(std::int64_t now) {
-    if (moderators_.empty()) {
+    if (moderators_.empty() && cluster_ == nullptr) {
         return;
     }
-    const protocol::presence p = counters_.read();
+    const protocol::presence p = total_presence(now);
     const auto& st = room_.stats();
     const std::array<std::int64_t, 8> values{p.online,
                                              p.peak,

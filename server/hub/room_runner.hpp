@@ -8,13 +8,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include <boost/asio/steady_timer.hpp>
 
 #include "protocol/encode.hpp"
+#include "server/core/metrics.hpp"
 #include "server/fanout/ring.hpp"
+#include "server/hub/cluster_link.hpp"
 #include "server/room/room.hpp"
 #include "server/store/event_log.hpp"
 
@@ -60,7 +63,8 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
                 std::size_t index,
                 std::size_t owner,
                 std::uint32_t ring_size,
-                store::event_log* log);
+                store::event_log* log,
+                cluster_link* cluster = nullptr);
     ~room_runner() override;
 
     const std::string& id() const noexcept { return id_; }
@@ -76,6 +80,44 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     // its commands through room::apply, refills the ring with its newest
     // events, restores the counters). Returns the number of commands.
     std::uint64_t recover();
+
+    // ---- Cluster mode (see server/README.md, "Cluster"). A room on a node
+    // either follows its stream (applies the owner's steps, fans the events
+    // out, forwards requests) or owns it (applies requests, publishes steps).
+    // Owner thread: one message of the room's stream, at stream position
+    // `position`, read by follow generation `gen`; `pending` = messages after it.
+    struct stream_step {
+        std::uint64_t gen = 0;
+        std::uint64_t position = 0;
+        std::uint64_t pending = 0;
+        std::string origin;  // node that published it
+        std::uint64_t term = 0;
+        store::batch batch;
+    };
+    void on_stream(stream_step s);
+    // Owner thread: the stream holds nothing more for generation `gen`.
+    void on_caught_up(std::uint64_t gen);
+    // Owner thread: this node holds the room's lease; the room owns once it
+    // has applied its stream up to `last` (else the next call retries).
+    void promote(std::uint64_t last);
+    // Owner thread: another node holds the lease (or it could not be renewed).
+    void demote();
+    // Owner thread: the node's link to the cluster went down / came back.
+    void on_link(bool up);
+    // Owner thread: another node's counters for this room (cumulative).
+    void on_remote_presence(
+        const std::string& node, std::int64_t online, std::int64_t views, std::int64_t likes, std::int64_t now);
+    // Owner thread: an owner's mod.* message relayed from another node.
+    void on_remote_mod(const std::string& msg);
+    // Owner thread: a join recorded for a viewer of another node.
+    void on_remote_join(const room::actor& who, std::int64_t now);
+    // Owner thread.
+    bool owning() const noexcept { return mode_ == mode::owner; }
+    std::uint64_t follow_gen() const noexcept { return gen_; }
+    // Any thread.
+    bool owning_any_thread() const noexcept { return owning_mirror_.load(std::memory_order_relaxed); }
+    bool caught_up_any_thread() const noexcept { return caught_up_mirror_.load(std::memory_order_relaxed); }
+    std::uint64_t seq_any_thread() const noexcept { return seq_mirror_.load(std::memory_order_relaxed); }
 
     // Owner thread: begins the presence tick.
     void start_ticking();
@@ -154,12 +196,20 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     void arm_tick();
     void mirror_state() noexcept;
     void publish_mod_counters(std::int64_t now);
+    bool writes() const noexcept { return log_ != nullptr || cluster_ != nullptr; }
+    void apply_command(const store::command_rec& c);
+    void publish_stored(const store::event_rec& e);
+    void rebuild_from_stream();
+    void record_join(const room::actor& who, std::int64_t now);
+    void set_mode(bool owner) noexcept;
+    protocol::presence total_presence(std::int64_t now);
 
     // Vote changes are published at most once per question per tick.
     static constexpr int coalesce_interval_ms = 500;
 
     hub& hub_;
-    store::event_log* const log_;  // nullptr: --durability off
+    store::event_log* const log_;  // nullptr: --durability off, or a cluster
+    cluster_link* const cluster_;  // nullptr: a single node
     const std::string id_;
     const std::size_t index_;
     const std::size_t owner_;
@@ -200,6 +250,34 @@ class room_runner : public room::event_sink, public std::enable_shared_from_this
     std::vector<std::weak_ptr<mod_listener>> moderators_;
     std::unordered_set<std::size_t> unique_viewers_;  // hashes of ids: 8 bytes a viewer, not a string
     bool ticking_ = false;
+
+    // Cluster state (owner thread).
+    enum class mode { single, follower, owner };
+    mode mode_ = mode::single;
+    std::uint64_t gen_ = 1;             // follow generation (a rebuild starts a new one)
+    std::uint64_t applied_stream_ = 0;  // stream position of the last message applied
+    bool caught_up_ = false;            // the stream held nothing more when last read
+    bool linked_ = true;
+    std::uint64_t term_ = 0;      // ownerships taken by this process
+    std::uint64_t own_term_ = 0;  // steps of this term are applied already (0: none)
+    struct remote_counts {
+        std::int64_t online = 0, views = 0, likes = 0, views_base = 0, likes_base = 0, at = 0;
+    };
+    std::unordered_map<std::string, remote_counts> remote_;
+    protocol::presence base_{};        // the room's counters when this node took it
+    protocol::presence local_base_{};  // this node's own counters then
+    std::int64_t cluster_peak_ = 0;
+    std::atomic<bool> owning_mirror_{false};
+    std::atomic<bool> caught_up_mirror_{false};
+    std::atomic<std::uint64_t> seq_mirror_{0};
 };
+
+// A presence event's counters (0 for what it lacks).
+protocol::presence parse_presence(std::string_view body);
+extern core::metric rewinds;
+
+// welcome() refusals: banned (1008), or try another node (1013).
+inline constexpr std::uint64_t welcome_refused = 0;
+inline constexpr std::uint64_t welcome_retry = ~std::uint64_t{0};
 
 }  // namespace liveroom::hub

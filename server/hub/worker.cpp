@@ -126,6 +126,15 @@ void worker::on_ban(room_runner& room, const std::string& user) {
     }
 }
 
+void worker::on_unavailable(room_runner& room) {
+    if (local_room* lr = find(room)) {
+        const auto members = lr->members;
+        for (member* m : members) {
+            m->on_room_unavailable();
+        }
+    }
+}
+
 void worker::on_wake(room_runner& room) {
     local_room* lr = find(room);
     if (lr == nullptr) {

@@ -81,6 +81,8 @@ class worker {
     void on_rewind(room_runner& room, std::uint64_t last_seq);
     // Worker thread only: `user` was banned from the room.
     void on_ban(room_runner& room, const std::string& user);
+    // Worker thread only: this node cannot reach the room's cluster.
+    void on_unavailable(room_runner& room);
 
     // Members served per slice of a delivery pass: between slices the
     // worker's other handlers run (acks, reads, joins), so a pass over

@@ -57,6 +57,14 @@ http_response make_error(const http_request& req,
 void route(hub::hub& h, http_request&& req, respond_fn respond) {
     http_requests.add();
     const std::string_view target(req.target().data(), req.target().size());
+    if (target == "/api/cluster" && req.method() == http::verb::get) {
+        if (auto* c = h.cluster()) {
+            respond(make_response(req, http::status::ok, c->status_json(), "application/json"));
+        } else {
+            respond(make_error(req, http::status::not_found, "not_found", "this server is not in a cluster"));
+        }
+        return;
+    }
     if (target.substr(0, 5) == "/api/" || target == "/api") {
         handle_api(h, std::move(req), std::move(respond));
         return;

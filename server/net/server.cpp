@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "server/cluster/node.hpp"
 #include "server/core/clock.hpp"
 #include "server/core/ip_limiter.hpp"
 #include "server/core/log.hpp"
@@ -72,11 +73,21 @@ struct server::impl {
           rooms(c, log.get()),
           registries(rooms.size()) {
         buffers().configure(c.max_buffered_mb * 1024 * 1024, rooms.size());
+        if (!c.cluster.empty()) {
+            // The rooms' logs live in the cluster: no local store.
+            cluster = std::make_unique<cluster::node>(c, rooms);
+            rooms.set_cluster(cluster.get());
+            rooms.set_cluster_create(
+                [n = cluster.get()](std::string id, std::string spec, std::function<void(bool, bool)> done) {
+                    n->create_room(std::move(id), std::move(spec), std::move(done));
+                });
+            cluster->load_rooms();
+        }
     }
 
     static std::unique_ptr<store::event_log> open_log(const core::config& c) {
         const auto d = store::parse_durability(c.durability).value_or(store::durability::process);
-        if (d == store::durability::off) {
+        if (d == store::durability::off || !c.cluster.empty()) {
             return nullptr;
         }
         return std::make_unique<store::event_log>(c.data_dir, d, c.store_max_mb * 1024 * 1024);
@@ -90,6 +101,7 @@ struct server::impl {
     std::unique_ptr<asio::ssl::context> tls;  // null without --tls-cert
     hub::hub rooms;
     std::vector<session_registry> registries;  // one per worker
+    std::unique_ptr<cluster::node> cluster;    // --cluster; stopped and destroyed before the rooms
     std::unique_ptr<tcp::acceptor> acceptor;
     std::size_t next_worker = 0;
     std::atomic<bool> stopping{false};
@@ -275,11 +287,20 @@ int server::run() {
     purge();
     m.accept();
     m.rooms.start();
+    if (m.cluster) {
+        if (!m.cluster->wait_caught_up(std::chrono::seconds(60))) {
+            std::fprintf(stderr, "liveroom: the rooms' streams could not be read from the cluster in 60 s\n");
+        }
+        m.cluster->start();
+    }
     std::printf("liveroom: listening on %s:%u\n", bound.address().to_string().c_str(), bound.port());
     std::fflush(stdout);
     LR_INFO("net", "listening on %s:%u with %zu threads%s", bound.address().to_string().c_str(), bound.port(),
             m.rooms.size(), m.tls ? " (TLS: https and wss)" : "");
     m.stopped.get_future().wait();
+    if (m.cluster) {
+        m.cluster->stop();
+    }
     m.rooms.join();
     retention.cancel();
     m.log.reset();  // writes what is queued; its last completions go nowhere

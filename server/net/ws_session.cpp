@@ -346,7 +346,12 @@ void ws_session::on_joined(std::shared_ptr<hub::room_runner> room,
     if (closing_) {
         return;
     }
-    if (cursor == 0) {
+    if (cursor == hub::welcome_retry) {
+        send_private(welcome);  // this node cannot serve the room now: another may
+        close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later), "room unavailable here");
+        return;
+    }
+    if (cursor == hub::welcome_refused) {
         send_private(welcome);  // the refusal (banned)
         close_with(static_cast<std::uint16_t>(websocket::close_code::policy_error), "banned");
         return;
@@ -403,6 +408,12 @@ void ws_session::on_room_rewound(std::uint64_t last_seq) {
         close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later),
                    "room reloaded: reconnect with since");
     }
+}
+
+void ws_session::on_room_unavailable() {
+    resyncs.add();
+    close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later),
+               "this server lost the cluster: reconnect with since");
 }
 
 void ws_session::on_room_banned(const std::string& user) {

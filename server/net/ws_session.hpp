@@ -49,6 +49,7 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
     void on_room_frames() override;
     void on_room_rewound(std::uint64_t last_seq) override;
     void on_room_banned(const std::string& user) override;
+    void on_room_unavailable() override;
 
     // Worker thread: graceful close with 1001 (server shutting down).
     void shutdown();

@@ -31,6 +31,7 @@ struct counting_member : hub::member {
     }
     void on_room_rewound(std::uint64_t) override {}
     void on_room_banned(const std::string&) override {}
+    void on_room_unavailable() override {}
 };
 
 struct pass_fixture {
