@@ -577,12 +577,16 @@ void node::publisher_loop() {
 void node::forward(const std::string& room,
                    const room::actor& who,
                    const std::string& raw,
+                   const std::string& id,
                    std::int64_t elapsed_ms,
                    std::function<void(std::string)> reply) {
     forwarded.add();
     protocol::json_out j;
     j.begin_object().field("a", who.id).field("n", who.name).field("r", static_cast<int>(who.role));
     j.field("e", elapsed_ms).field("b", raw);
+    if (reply) {
+        j.field("i", id);
+    }
     const std::string body(j.finish());
     const std::string subject = "lr.req." + room_token(room);
     natsStatus s = NATS_OK;
@@ -594,7 +598,7 @@ void node::forward(const std::string& room,
     {
         std::lock_guard lock(mu_);
         token = ++next_reply_;
-        replies_[token] = {reply, std::chrono::steady_clock::now() + forward_timeout};
+        replies_[token] = {reply, id, std::chrono::steady_clock::now() + forward_timeout};
     }
     const std::string reply_to = inbox_ + std::to_string(token);
     s = natsConnection_PublishRequest(nc_, subject.c_str(), reply_to.c_str(), body.data(),
@@ -610,12 +614,7 @@ void node::forward(const std::string& room,
             fn = std::move(it->second.reply);
             replies_.erase(it);
         }
-        rapidjson::Document d;
-        d.Parse(raw.data(), raw.size());
-        auto id = d.IsObject() ? d.FindMember("id") : d.MemberEnd();
-        const bool has_id = d.IsObject() && id != d.MemberEnd() && id->value.IsString();
-        fn(error_json(has_id ? id->value.GetString() : "", has_id, protocol::errc::rate_limited,
-                      "this server cannot reach the room right now; reconnect"));
+        fn(error_json(id, true, protocol::errc::rate_limited, "this server cannot reach the room right now; reconnect"));
     }
 }
 
@@ -642,22 +641,22 @@ void node::on_reply(void* raw) {
 }
 
 void node::expire_forwards() {
-    std::vector<std::function<void(std::string)>> late;
+    std::vector<pending_reply> late;
     {
         std::lock_guard lock(mu_);
         const auto now = std::chrono::steady_clock::now();
         for (auto it = replies_.begin(); it != replies_.end();) {
             if (it->second.deadline <= now) {
-                late.push_back(std::move(it->second.reply));
+                late.push_back(std::move(it->second));
                 it = replies_.erase(it);
             } else {
                 ++it;
             }
         }
     }
-    for (auto& fn : late) {
-        // The request's id is not known here any more: an error without one.
-        fn(error_json({}, false, protocol::errc::rate_limited, "the room's server did not answer in time; try again"));
+    for (auto& p : late) {
+        p.reply(error_json(p.id, true, protocol::errc::rate_limited,
+                           "the room's server did not answer in time; try again"));
     }
 }
 
@@ -683,6 +682,10 @@ void node::on_request(void* raw) {
     auto* req = std::get_if<protocol::request>(&decoded);
     if (req == nullptr) {
         return;  // checked by the forwarding node already
+    }
+    if (auto i = d.FindMember("i"); i != d.MemberEnd() && i->value.IsString()) {
+        req->id.assign(i->value.GetString(), i->value.GetStringLength());
+        req->has_id = true;
     }
     room::server_inputs in;
     in.elapsed_ms = e != d.MemberEnd() && e->value.IsInt64() ? e->value.GetInt64() : -1;

@@ -78,6 +78,7 @@ class node final : public hub::cluster_link {
     void forward(const std::string& room,
                  const room::actor& who,
                  const std::string& raw,
+                 const std::string& id,
                  std::int64_t elapsed_ms,
                  std::function<void(std::string)> reply) override;
     void forward_join(const std::string& room, const room::actor& who) override;
@@ -111,6 +112,7 @@ class node final : public hub::cluster_link {
     };
     struct pending_reply {
         std::function<void(std::string)> reply;
+        std::string id;  // the request's
         std::chrono::steady_clock::time_point deadline;
     };
 

@@ -32,9 +32,12 @@ class cluster_link {
     virtual void fence(const std::string& room, std::uint64_t last, std::uint64_t term) = 0;
     // A follower sends a request to the owner; `reply` gets the ack or error
     // (or a rate_limited error when the owner does not answer in time).
+    // `raw` is the request as received; `id` its id (REST requests get one
+    // that their body lacks).
     virtual void forward(const std::string& room,
                          const room::actor& who,
                          const std::string& raw,
+                         const std::string& id,
                          std::int64_t elapsed_ms,
                          std::function<void(std::string)> reply) = 0;
     virtual void forward_join(const std::string& room, const room::actor& who) = 0;

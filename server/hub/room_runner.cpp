@@ -463,7 +463,7 @@ void room_runner::handle(
             return;
         }
         // The owner applies it and answers (through the cluster).
-        cluster_->forward(id_, who, r.raw, in.elapsed_ms, r.has_id ? std::move(pr.to) : nullptr);
+        cluster_->forward(id_, who, r.raw, r.id, in.elapsed_ms, r.has_id ? std::move(pr.to) : nullptr);
         return;
     }
     if (writes() && (broken_ || now < refuse_until_)) {
