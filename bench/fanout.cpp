@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,8 +52,10 @@ unsigned default_threads() {
     return std::max(1U, cpu_count() - 1);
 }
 
+constexpr const char* default_url = "ws://127.0.0.1:8080/ws";
+
 struct fanout_options {
-    std::string url = "ws://127.0.0.1:8080/ws";
+    std::vector<std::string> urls;  // --url, in order; default_url when none was given
     std::string room = "demo";
     std::string host_token;
     std::uint64_t viewers = 100;
@@ -81,7 +84,7 @@ fanout_options parse_options(int argc, char** argv) {
         if (f == "--help") {
             o.help = true;
         } else if (f == "--url") {
-            o.url = std::string(args.value());
+            o.urls.emplace_back(args.value());
         } else if (f == "--room") {
             o.room = std::string(args.value());
             if (o.room.empty()) {
@@ -130,6 +133,9 @@ fanout_options parse_options(int argc, char** argv) {
     if (o.help) {
         return o;
     }
+    if (o.urls.empty()) {
+        o.urls.emplace_back(default_url);
+    }
     if (!have_token || o.host_token.empty()) {
         throw usage_error("--host-token is required (a JWT with role host or moderator for the room)");
     }
@@ -146,6 +152,17 @@ fanout_options parse_options(int argc, char** argv) {
     }
     return o;
 }
+
+// One --url: where its viewers connect, and the client threads that serve them. Viewer i goes
+// to URL i mod n; each URL has threads of its own because a viewer_worker has one target.
+struct url_group {
+    std::string url;
+    ws_target target;
+    std::vector<asio::ip::address> sources;
+    std::size_t first_worker = 0;  // its workers are workers_[first_worker, first_worker + threads)
+    unsigned threads = 0;
+    std::uint64_t viewers = 0;  // viewers assigned to it
+};
 
 struct worker_sums {
     std::uint64_t started = 0;
@@ -174,12 +191,13 @@ class fanout_run {
     void mark_allocations(int slot);
     std::string first_connect_error() const;
     void set_phase(const char* phase) { phase_.store(phase); }
+    void print_report(std::ostream& out) const;
 
     fanout_options o_;
     fanout_report report_;
     std::atomic<const char*> phase_{"starting"};
-    ws_target target_;
-    std::vector<asio::ip::address> sources_;
+    // Filled once in prepare() and never resized: workers and the host keep references to targets.
+    std::vector<url_group> groups_;
     run_clock clock_;
     std::vector<std::unique_ptr<viewer_worker>> workers_;
     std::unique_ptr<host_publisher> host_;
@@ -234,19 +252,36 @@ void fanout_run::mark_allocations(int slot) {
 }
 
 bool fanout_run::prepare() {
-    load_target t;
-    try {
-        t = resolve_load_target(o_.url, o_.allow_remote, o_.sources, o_.connect_timeout);
-    } catch (const usage_error&) {
-        throw;
-    } catch (const std::runtime_error& e) {
-        note(e.what());
-        return false;
+    const auto n = static_cast<unsigned>(o_.urls.size());
+    // Rounded up so that each URL has a thread and T stays the total for one URL.
+    const unsigned threads_per_url = (o_.threads + n - 1) / n;
+    groups_.reserve(n);
+    for (unsigned g = 0; g < n; ++g) {
+        load_target t;
+        try {
+            t = resolve_load_target(o_.urls[g], o_.allow_remote, o_.sources, o_.connect_timeout);
+        } catch (const usage_error&) {
+            throw;
+        } catch (const std::runtime_error& e) {
+            note(e.what());
+            return false;
+        }
+        url_group group;
+        group.url = o_.urls[g];
+        group.target = std::move(t.target);
+        group.sources = std::move(t.sources);
+        group.first_worker = static_cast<std::size_t>(g) * threads_per_url;
+        group.threads = threads_per_url;
+        group.viewers = o_.viewers / n + (g < o_.viewers % n ? 1 : 0);
+        groups_.push_back(std::move(group));
     }
-    target_ = std::move(t.target);
-    sources_ = std::move(t.sources);
-    o_.sources = static_cast<unsigned>(sources_.size());
-    if (!check_connection_capacity(o_.viewers, sources_.size())) {
+    o_.threads = threads_per_url * n;
+    std::size_t fewest_sources = groups_.front().sources.size();
+    for (const auto& g : groups_) {
+        fewest_sources = std::min(fewest_sources, g.sources.size());
+    }
+    o_.sources = static_cast<unsigned>(groups_.front().sources.size());
+    if (!check_connection_capacity(o_.viewers, fewest_sources)) {
         return false;
     }
     if (o_.size > default_notice_limit) {
@@ -264,23 +299,26 @@ bool fanout_run::connect_host() {
     config.rate = o_.rate;
     config.text_size = o_.size;
     config.start_room = o_.start_room;
-    host_ = std::make_unique<host_publisher>(target_, clock_, std::move(config));
-    host_->start(sources_.front());
-    return await_host(*host_, std::chrono::duration_cast<std::chrono::milliseconds>(target_.connect_timeout + 2s));
+    const url_group& first = groups_.front();
+    host_ = std::make_unique<host_publisher>(first.target, clock_, std::move(config));
+    host_->start(first.sources.front());
+    return await_host(*host_, std::chrono::duration_cast<std::chrono::milliseconds>(first.target.connect_timeout + 2s));
 }
 
 bool fanout_run::ramp() {
     set_phase("connecting viewers");
-    const std::size_t per_worker = o_.viewers / o_.threads + 1;
-    for (unsigned i = 0; i < o_.threads; ++i) {
-        workers_.push_back(std::make_unique<viewer_worker>(target_, clock_, o_.room, per_worker));
-        workers_.back()->start();
+    for (const auto& g : groups_) {
+        const std::size_t per_worker = g.viewers / g.threads + 1;
+        for (unsigned i = 0; i < g.threads; ++i) {
+            workers_.push_back(std::make_unique<viewer_worker>(g.target, clock_, o_.room, per_worker));
+            workers_.back()->start();
+        }
     }
     const auto begin = steady::now();
     const auto batch = static_cast<std::uint64_t>(std::max(1.0, std::round(o_.ramp_rate * 0.1)));
     const std::uint64_t max_pending = std::max<std::uint64_t>(4 * batch, 512);
     const std::uint64_t n = o_.viewers;
-    const auto threads = static_cast<std::uint64_t>(workers_.size());
+    const auto urls = static_cast<std::uint64_t>(groups_.size());
     std::uint64_t issued = 0;
     auto next_tick = begin;
     auto next_print = begin + progress_every;
@@ -306,8 +344,11 @@ bool fanout_run::ramp() {
             const std::uint64_t count = std::min(batch, n - issued);
             std::vector<std::vector<viewer_spec>> per(workers_.size());
             for (std::uint64_t j = issued; j < issued + count; ++j) {
-                per[j % threads].push_back(
-                    viewer_spec{static_cast<std::uint32_t>(j), sources_[(j / threads) % sources_.size()]});
+                // Viewer j is the k-th of its URL's; within the URL, as with one URL.
+                const url_group& g = groups_[j % urls];
+                const std::uint64_t k = j / urls;
+                per[g.first_worker + k % g.threads].push_back(
+                    viewer_spec{static_cast<std::uint32_t>(j), g.sources[(k / g.threads) % g.sources.size()]});
             }
             for (std::size_t w = 0; w < workers_.size(); ++w) {
                 if (!per[w].empty()) {
@@ -324,7 +365,7 @@ bool fanout_run::ramp() {
         std::this_thread::sleep_until(next_tick);
     }
     // Wait for every connection to get its welcome or fail.
-    const auto give_up = steady::now() + target_.connect_timeout + 2s;
+    const auto give_up = steady::now() + groups_.front().target.connect_timeout + 2s;
     worker_sums s = sums();
     while (s.welcomed + s.failed < n && steady::now() < give_up) {
         if (steady::now() >= next_print) {
@@ -541,6 +582,36 @@ void fanout_run::finish_report() {
     }
 }
 
+// The report; with several URLs, a line after the first names them and their viewers.
+void fanout_run::print_report(std::ostream& out) const {
+    if (groups_.size() < 2) {
+        print_text(out, report_);
+        return;
+    }
+    std::ostringstream text;
+    print_text(text, report_);
+    std::string report = text.str();
+    std::string line = "  urls          " + std::to_string(groups_.size()) + " (viewer i to URL i mod " +
+                       std::to_string(groups_.size()) + ", host on the first):";
+    for (std::size_t i = 0; i < groups_.size(); ++i) {
+        const url_group& g = groups_[i];
+        std::uint64_t welcomed = 0;
+        std::uint64_t lost = 0;
+        for (std::size_t w = g.first_worker; w < g.first_worker + g.threads; ++w) {
+            welcomed += workers_[w]->welcomed.get();
+            lost += workers_[w]->lost.get();
+        }
+        line += (i == 0 ? " " : "; ") + g.url + " " + group_digits(g.viewers) + " viewers, " + group_digits(welcomed) +
+                " welcomed";
+        if (lost != 0) {
+            line += ", " + group_digits(lost) + " lost";
+        }
+    }
+    const std::size_t after_header = report.find('\n');
+    report.insert(after_header == std::string::npos ? report.size() : after_header + 1, line + "\n");
+    out << report;
+}
+
 int fanout_run::run() {
     if (!prepare()) {
         return exit_failed;
@@ -549,7 +620,7 @@ int fanout_run::run() {
     const double deadline = o_.seconds + o_.warmup + ramp_estimate + o_.drain + deadline_slack_s;
     watchdog guard(deadline, phase_);
 
-    report_.url = o_.url;
+    report_.url = o_.urls.front();
     report_.room = o_.room;
     report_.viewers_requested = o_.viewers;
     report_.threads = o_.threads;
@@ -560,9 +631,16 @@ int fanout_run::run() {
     report_.size = o_.size;
     report_.cores = cpu_count();
     report_.server_pid = o_.server_pid;
-    note("target " + target_.endpoint.address().to_string() + ":" + std::to_string(target_.endpoint.port()) +
-         target_.path + ", " + std::to_string(o_.threads) + " client threads, " + std::to_string(sources_.size()) +
-         " source address(es), hard deadline " + fixed1(deadline) + " s");
+    std::string targets;
+    for (const auto& g : groups_) {
+        targets += (targets.empty() ? "" : ", ") + g.target.endpoint.address().to_string() + ":" +
+                   std::to_string(g.target.endpoint.port()) + g.target.path;
+    }
+    const std::string per_url =
+        groups_.size() > 1 ? " (" + std::to_string(groups_.front().threads) + " per target)" : std::string();
+    note((groups_.size() > 1 ? "targets " : "target ") + targets + ", " + std::to_string(o_.threads) +
+         " client threads" + per_url + ", " + std::to_string(o_.sources) + " source address(es), hard deadline " +
+         fixed1(deadline) + " s");
 
     run_start_ = steady::now();
     cpu_start_ = process_cpu();
@@ -603,7 +681,7 @@ int fanout_run::run() {
         report_.incomplete_reason = "no event was acked in the measurement window";
     }
     finish_report();
-    print_text(std::cout, report_);
+    print_report(std::cout);
     std::cout.flush();
     if (!o_.json_path.empty()) {
         const std::string error = write_json_file(o_.json_path, report_);
@@ -625,7 +703,9 @@ void print_fanout_usage(std::ostream& out) {
            "both sides. Progress goes to stderr, the report to stdout.\n"
            "\n"
            "  --url URL              server WebSocket URL (default ws://127.0.0.1:8080/ws); only\n"
-           "                         loopback hosts (127.0.0.0/8, ::1) unless --allow-remote\n"
+           "                         loopback hosts (127.0.0.0/8, ::1) unless --allow-remote. Give it\n"
+           "                         n times (the nodes of a cluster): viewer i goes to URL i mod n,\n"
+           "                         the host to the first\n"
            "  --room ID              room to join (default demo)\n"
            "  --host-token JWT       token with role host or moderator for the room (required)\n"
            "  --viewers N            viewer connections, guests (default 100)\n"
@@ -638,7 +718,8 @@ void print_fanout_usage(std::ostream& out) {
            "                         default notice limit is 500)\n"
            "  --threads T            viewer client threads, one io_context each (default cores-1 = "
         << default_threads()
-        << ")\n"
+        << ");\n"
+           "                         with n URLs, ceil(T/n) per URL\n"
            "  --sources K            bind viewers to 127.0.0.1..127.0.0.K, K*~28k connections\n"
            "                         possible (default 4; IPv4 loopback targets only)\n"
            "  --ramp R               new connections per second while connecting (default 2000)\n"

@@ -2,6 +2,7 @@
 
 // The fan-out scenario: N guest viewers in one room, one host publishing notice.set events
 // at a fixed rate; measures delivery latency, loss, throughput and the cost on both sides.
+// The viewers may be spread over several URLs (the nodes of a cluster serving the room).
 
 #include <iosfwd>
 
