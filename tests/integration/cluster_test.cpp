@@ -674,3 +674,38 @@ TEST_CASE("a node cut off from NATS refuses and never acks; another node takes d
     expect_none(check_viewers(back, resumed ? acked : std::set<std::int64_t>{101}), "the viewer on node " + cut_id);
     expect_none(h.problems(), "the history differs between nodes (a fork?)");
 }
+
+TEST_CASE("presence counts every node's viewers, and drops a dead node's", "[integration][cluster]") {
+    cluster c;
+    history h;
+    auto viewers = spread_viewers(c);
+    auto host = join_host(c.nodes[0]);
+    const auto total = static_cast<std::int64_t>(viewers.size()) + 1;  // and the host
+    // The `online` of the presence events v reads, until one says `want` (or time runs out).
+    auto online_seen = [&](viewer& v, std::int64_t want, clock::duration timeout) -> std::int64_t {
+        std::int64_t last = -1;
+        const deadline until(timeout);
+        while (last != want) {
+            auto m = v.ws->receive(until.remaining());
+            if (!m) {
+                break;
+            }
+            v.take(*m, h);
+            if (m->type() == "presence") {
+                last = m->i64("online").value_or(-1);
+            }
+        }
+        return last;
+    };
+    const std::string owner = c.owner();
+    auto& watcher = *std::find_if(viewers.begin(), viewers.end(), [&](const viewer& v) { return v.at == owner; });
+    // Counters are reported every 500 ms and presence is published at most once a second.
+    CHECK(online_seen(watcher, total, 10s) == total);
+    // Kill a node that does not own the room: its viewers drop out of the sum
+    // once its reports are older than 3 s.
+    const std::size_t victim = c.all_but(c.index(owner)).front();
+    const auto victims =
+        std::count_if(viewers.begin(), viewers.end(), [&](const viewer& v) { return v.at == c.nodes[victim].id; });
+    c.kill(victim);
+    CHECK(online_seen(watcher, total - victims, 10s) == total - victims);
+}
