@@ -256,6 +256,17 @@ void node::stop() {
     if (lease_.joinable()) {
         lease_.join();
     }
+    // The rooms have stopped (the workers are joined first): hand their
+    // leases over now rather than let them lapse, so another node takes the
+    // rooms at once on a rolling restart.
+    std::set<std::string> held;
+    {
+        std::lock_guard lock(mu_);
+        held.swap(held_);
+    }
+    for (const auto& room : held) {
+        kvStore_Delete(owners_kv_, room_token(room).c_str());
+    }
 }
 
 // ---- rooms ------------------------------------------------------------

@@ -29,6 +29,11 @@ worker::~worker() {
         ioc_.stop();
         thread_.join();
     }
+    for (auto& lr : rooms_) {
+        if (lr) {
+            lr->pass_timer.reset();
+        }
+    }
 }
 
 void worker::start() {
@@ -161,8 +166,8 @@ void worker::schedule_pass(local_room& lr) {
     }
     lr.pass_scheduled = true;
     delayed_passes.add();
-    lr.pass_timer.expires_after(std::chrono::nanoseconds(wait));
-    lr.pass_timer.async_wait([this, plr = &lr](const boost::system::error_code& ec) {
+    lr.pass_timer->expires_after(std::chrono::nanoseconds(wait));
+    lr.pass_timer->async_wait([this, plr = &lr](const boost::system::error_code& ec) {
         plr->pass_scheduled = false;
         if (!ec) {
             plr->feed.drain();

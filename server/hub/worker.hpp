@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -24,13 +25,18 @@ struct local_room {
                                                       boost::asio::wait_traits<std::chrono::steady_clock>,
                                                       boost::asio::io_context::executor_type>;
     local_room(fanout::ring& r, fanout::held_pool& pool, boost::asio::io_context& ioc)
-        : feed(r, pool), pass_timer(ioc.get_executor()) {}
+        : feed(r, pool) {
+        pass_timer.emplace(ioc.get_executor());
+    }
     fanout::feed feed;
     std::vector<member*> members;
 
     // Delivery passes (see worker::on_wake): when the last one started, how
     // long it took, and the feed head it served.
-    timer_t pass_timer;
+    // Reset by ~worker() while the io_context is alive (a timer needs its
+    // service); the room itself outlives the io_context, whose handlers
+    // may still name it.
+    std::optional<timer_t> pass_timer;
     std::int64_t last_pass_start_ns = 0;
     std::int64_t last_pass_ns = 0;  // busy time of the last pass (its slices)
     std::uint64_t pass_head = 0;
