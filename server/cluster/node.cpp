@@ -368,6 +368,19 @@ void node::create_room(std::string id, std::string spec_json, std::function<void
     done(add_room_from_spec(spec_json) != nullptr, false);
 }
 
+std::pair<std::shared_ptr<hub::room_runner>, rapidjson::Document> node::take_json(void* raw) const {
+    auto* m = static_cast<natsMsg*>(raw);
+    std::pair<std::shared_ptr<hub::room_runner>, rapidjson::Document> out;
+    out.first = room_of_subject(natsMsg_GetSubject(m));
+    const std::string_view body = data_of(m);
+    out.second.Parse(body.data(), body.size());
+    natsMsg_Destroy(m);
+    if (out.second.HasParseError() || !out.second.IsObject()) {
+        out.first = nullptr;
+    }
+    return out;
+}
+
 std::shared_ptr<hub::room_runner> node::room_of_subject(const char* subject) const {
     std::string id;
     {
@@ -625,7 +638,8 @@ void node::forward(const std::string& room,
             fn = std::move(it->second.reply);
             replies_.erase(it);
         }
-        fn(error_json(id, true, protocol::errc::rate_limited, "this server cannot reach the room right now; reconnect"));
+        fn(error_json(id, true, protocol::errc::rate_limited,
+                      "this server cannot reach the room right now; reconnect"));
     }
 }
 
@@ -672,15 +686,10 @@ void node::expire_forwards() {
 }
 
 void node::on_request(void* raw) {
-    auto* m = static_cast<natsMsg*>(raw);
-    const char* reply_c = natsMsg_GetReply(m);
+    const char* reply_c = natsMsg_GetReply(static_cast<natsMsg*>(raw));
     std::string reply_to = reply_c != nullptr ? reply_c : "";
-    auto r = room_of_subject(natsMsg_GetSubject(m));
-    rapidjson::Document d;
-    const std::string_view body = data_of(m);
-    d.Parse(body.data(), body.size());
-    natsMsg_Destroy(m);
-    if (!r || d.HasParseError() || !d.IsObject()) {
+    auto [r, d] = take_json(raw);
+    if (!r) {
         return;
     }
     const room::actor who = actor_of(d);
@@ -719,13 +728,8 @@ void node::forward_join(const std::string& room, const room::actor& who) {
 }
 
 void node::on_join(void* raw) {
-    auto* m = static_cast<natsMsg*>(raw);
-    auto r = room_of_subject(natsMsg_GetSubject(m));
-    rapidjson::Document d;
-    const std::string_view body = data_of(m);
-    d.Parse(body.data(), body.size());
-    natsMsg_Destroy(m);
-    if (r && d.IsObject()) {
+    auto [r, d] = take_json(raw);
+    if (r) {
         boost::asio::post(r->owner().ioc(), [r, who = actor_of(d)] { r->on_remote_join(who, core::now_ms()); });
     }
 }
@@ -765,13 +769,8 @@ void node::report_presence() {
 }
 
 void node::on_presence(void* raw) {
-    auto* m = static_cast<natsMsg*>(raw);
-    auto r = room_of_subject(natsMsg_GetSubject(m));
-    rapidjson::Document d;
-    const std::string_view body = data_of(m);
-    d.Parse(body.data(), body.size());
-    natsMsg_Destroy(m);
-    if (!r || !d.IsObject()) {
+    auto [r, d] = take_json(raw);
+    if (!r) {
         return;
     }
     auto get = [&](const char* k) -> std::int64_t {

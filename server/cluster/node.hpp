@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <rapidjson/document.h>
+
 #include "server/core/config.hpp"
 #include "server/hub/cluster_link.hpp"
 
@@ -117,6 +119,9 @@ class node final : public hub::cluster_link {
     };
 
     std::shared_ptr<hub::room_runner> room_of_subject(const char* subject) const;
+    // A message's room (by its subject) and JSON body, the room nullptr when
+    // either is missing; the message is freed.
+    std::pair<std::shared_ptr<hub::room_runner>, rapidjson::Document> take_json(void* msg) const;
     std::shared_ptr<hub::room_runner> add_room_from_spec(const std::string& spec_json);
     void follow_room(const std::string& room, std::uint64_t gen);
     void follow_pending();
