@@ -709,3 +709,47 @@ TEST_CASE("presence counts every node's viewers, and drops a dead node's", "[int
     c.kill(victim);
     CHECK(online_seen(watcher, total - victims, 10s) == total - victims);
 }
+
+TEST_CASE("a room made on one node is served by all; REST requests and moderators work on any node",
+          "[integration][cluster]") {
+    cluster c;
+    const std::size_t maker = c.all_but(c.index(c.owner())).front();  // not demo's owner
+    const std::string admin = c.nodes[maker].server->token("admin", "*", "Admin");
+    const std::string body = json_object().add("id", "r2").add("title", "Room two").add("allow_guests", true).str();
+    auto created = http_post(c.nodes[maker].port(), "/api/rooms", body, bearer(admin));
+    INFO("create on node " << c.nodes[maker].id << ": " << created.status << " " << created.body);
+    REQUIRE(created.status == 201);
+    // Every node lists it (the lease loop looks every 500 ms), reads its
+    // stream (until then a hello is told to retry), and serves it.
+    auto r2_ready = [](const cluster_status& st) {
+        const auto at = st.text.find("\"id\":\"r2\"");
+        const auto end = st.text.find('}', at);
+        return at != std::string::npos && st.text.substr(at, end - at).find("\"caught_up\":true") != std::string::npos;
+    };
+    auto listed = c.await(
+        c.all(), [&](const std::vector<cluster_status>& all) { return std::all_of(all.begin(), all.end(), r2_ready); },
+        5s);
+    expect_poll(listed, "not every node has read room r2 within 5 s", true);
+    for (const auto& n : c.nodes) {
+        auto v = join_room(n.port(), {.room = "r2", .name = "v" + n.id});
+        CHECK(v.welcome.str("room") == "r2");
+    }
+
+    // A REST request on a node that does not own demo is applied by its owner and answered.
+    const std::string host = c.nodes[maker].server->token("host", "demo", "Host");
+    auto viewer = join_room(c.nodes[c.index(c.owner())].port(), {.room = "demo", .name = "watcher"});
+    auto rest = http_post(c.nodes[maker].port(), "/api/rooms/demo/events",
+                          json_object().add("type", "notice.set").add("text", "through REST").str(), bearer(host));
+    INFO("REST on node " << c.nodes[maker].id << ": " << rest.status << " " << rest.body);
+    CHECK(rest.status == 200);
+    auto notice = viewer->wait_for_type("notice", 5s);
+    REQUIRE(notice);
+    CHECK(notice->str("text") == "through REST");
+
+    // A moderator on a node that does not own demo gets the owner's mod.* events.
+    auto moderator =
+        join_room(c.nodes[maker].port(),
+                  {.room = "demo", .token = c.nodes[maker].server->token("moderator", "demo", "Mod"), .name = "Mod"});
+    auto counters = moderator->wait_for_type("mod.counters", 5s);
+    CHECK(counters);
+}
