@@ -271,7 +271,7 @@ void node::stop() {
 
 // ---- rooms ------------------------------------------------------------
 
-std::shared_ptr<hub::room_runner> node::add_room_from_spec(const std::string& spec_json) {
+std::shared_ptr<hub::room_runner> node::add_room_from_spec(const std::string& spec_json, bool follow_now) {
     room::room_spec spec;
     if (auto err = room::parse_spec(spec_json, spec)) {
         LR_ERROR("cluster", "a room in the cluster is unreadable: %s", err->c_str());
@@ -285,10 +285,16 @@ std::shared_ptr<hub::room_runner> node::add_room_from_spec(const std::string& sp
     {
         std::lock_guard lock(mu_);
         by_token_[room_token(id)] = id;
-        to_follow_.emplace_back(id, r->follow_gen());
+        if (!follow_now) {
+            to_follow_.emplace_back(id, r->follow_gen());
+        }
     }
     boost::asio::post(r->owner().ioc(), [r] { r->start_ticking(); });
-    lease_cv_.notify_all();
+    if (follow_now) {
+        follow_room(id, r->follow_gen());
+    } else {
+        lease_cv_.notify_all();
+    }
     return r;
 }
 
@@ -365,7 +371,9 @@ void node::create_room(std::string id, std::string spec_json, std::function<void
     if (s != NATS_OK) {
         LR_WARN("cluster", "room %s: its first step was not stored: %s", id.c_str(), text(s).c_str());
     }
-    done(add_room_from_spec(spec_json) != nullptr, false);
+    // Followed at once: this node serves the room as soon as it has read
+    // the step above, not after the lease loop's next pass.
+    done(add_room_from_spec(spec_json, true) != nullptr, false);
 }
 
 std::pair<std::shared_ptr<hub::room_runner>, rapidjson::Document> node::take_json(void* raw) const {

@@ -122,7 +122,8 @@ class node final : public hub::cluster_link {
     // A message's room (by its subject) and JSON body, the room nullptr when
     // either is missing; the message is freed.
     std::pair<std::shared_ptr<hub::room_runner>, rapidjson::Document> take_json(void* msg) const;
-    std::shared_ptr<hub::room_runner> add_room_from_spec(const std::string& spec_json);
+    // Adds a room from its spec and follows its stream now or from the lease loop.
+    std::shared_ptr<hub::room_runner> add_room_from_spec(const std::string& spec_json, bool follow_now = false);
     void follow_room(const std::string& room, std::uint64_t gen);
     void follow_pending();
     std::uint64_t last_position(const std::string& room);
