@@ -282,6 +282,9 @@ std::shared_ptr<hub::room_runner> node::add_room_from_spec(const std::string& sp
     if (!r) {
         return nullptr;  // known already
     }
+    if (auto* copy = hub_.log()) {
+        copy->add_room({id, spec_json, core::now_ms()}, {});  // this node's copy (replay, export)
+    }
     {
         std::lock_guard lock(mu_);
         by_token_[room_token(id)] = id;

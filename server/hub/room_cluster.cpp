@@ -10,6 +10,7 @@
 #include "server/hub/hub.hpp"
 #include "server/hub/room_runner.hpp"
 #include "server/hub/worker.hpp"
+#include "server/room/spec_json.hpp"
 
 namespace liveroom::hub {
 
@@ -70,6 +71,11 @@ void room_runner::on_stream(stream_step st) {
         }
         viewer_state_.clear();
         mirror_state();
+        if (log_ != nullptr) {
+            auto b = std::make_shared<store::batch>(std::move(st.batch));
+            b->room = id_;
+            log_->submit(std::move(b), {});  // this node's copy of the room (replay, export)
+        }
     }
     if (st.pending == 0) {
         on_caught_up(gen_);
@@ -152,6 +158,14 @@ void room_runner::rebuild_from_stream() {
     broken_ = false;
     ++gen_;
     mirror_state();
+    if (log_ != nullptr) {
+        // This node's copy is written again from the stream too.
+        protocol::json_out j;
+        room::write_spec(j, room_.spec());
+        log_->remove_room(id_, {});
+        log_->add_room({id_, std::string(j.finish()), core::now_ms()}, {});
+        log_->resume_room(id_);
+    }
     cluster_->refollow(id_, gen_);
     for (std::size_t w = 0; w < hub_.size(); ++w) {
         boost::asio::post(hub_.worker_at(w).ioc(), [self = shared_from_this(), w, last = committed_] {

@@ -254,6 +254,9 @@ void room_runner::on_written(bool ok) {
         for (const auto& m : f.mods) {
             send_mod(m);
         }
+        if (cluster_ != nullptr && log_ != nullptr) {
+            log_->submit(f.batch, {});  // this node's copy of the room (replay, export)
+        }
     } else {
         // Not written: its events are never published and its requests get
         // an error; once no step is in flight the room reloads from the log.

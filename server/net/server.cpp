@@ -87,7 +87,17 @@ struct server::impl {
 
     static std::unique_ptr<store::event_log> open_log(const core::config& c) {
         const auto d = store::parse_durability(c.durability).value_or(store::durability::process);
-        if (d == store::durability::off || !c.cluster.empty()) {
+        if (!c.cluster.empty()) {
+            // The rooms' logs live in the cluster. This node keeps a copy of
+            // what it applies, for replay and export, rebuilt from the
+            // cluster at every start.
+            const auto dir = std::filesystem::path(c.data_dir) / "cluster-mirror";
+            std::error_code ec;
+            std::filesystem::remove_all(dir, ec);
+            std::filesystem::create_directories(dir, ec);
+            return std::make_unique<store::event_log>(dir, store::durability::process, c.store_max_mb * 1024 * 1024);
+        }
+        if (d == store::durability::off) {
             return nullptr;
         }
         return std::make_unique<store::event_log>(c.data_dir, d, c.store_max_mb * 1024 * 1024);

@@ -235,9 +235,14 @@ void event_log::apply_item(item& it, std::vector<std::pair<done_fn, bool>>& resu
             break;
         }
         case item::kind::remove_room: {
-            stmt s(w, "DELETE FROM rooms WHERE id = ?");
-            s.bind(1, it.room.id);
-            results.emplace_back(std::move(it.done), s.run() == SQLITE_OK);
+            bool ok = true;
+            for (const char* sql : {"DELETE FROM commands WHERE room = ?", "DELETE FROM events WHERE room = ?",
+                                    "DELETE FROM rooms WHERE id = ?"}) {
+                stmt s(w, sql);
+                s.bind(1, it.room.id);
+                ok = s.run() == SQLITE_OK && ok;
+            }
+            results.emplace_back(std::move(it.done), ok);
             break;
         }
         case item::kind::barrier:

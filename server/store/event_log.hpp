@@ -86,6 +86,7 @@ class event_log {
     void submit(std::shared_ptr<const batch> b, done_fn done);
     void resume_room(std::string room);
     void add_room(stored_room r, done_fn done);
+    // The room and everything it wrote.
     void remove_room(std::string room, done_fn done);
     // Blocks until everything submitted before the call is written.
     void flush();

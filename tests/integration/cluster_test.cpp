@@ -752,4 +752,20 @@ TEST_CASE("a room made on one node is served by all; REST requests and moderator
                   {.room = "demo", .token = c.nodes[maker].server->token("moderator", "demo", "Mod"), .name = "Mod"});
     auto counters = moderator->wait_for_type("mod.counters", 5s);
     CHECK(counters);
+
+    // Its copy of the room has the history: the export of a node that does
+    // not own demo lists the REST notice among the moderation requests.
+    // (The copy is written behind the ring: poll, bounded.)
+    http_response exported;
+    const deadline export_by(5s);
+    for (;;) {
+        exported = http_get(c.nodes[maker].port(), "/api/rooms/demo/export?format=csv&table=moderation", bearer(admin));
+        if (exported.body.find("through REST") != std::string::npos || export_by.expired()) {
+            break;
+        }
+        std::this_thread::sleep_for(export_by.slice(50ms));  // the pace of a bounded poll
+    }
+    INFO("export on node " << c.nodes[maker].id << ": " << exported.status << " " << clip(exported.body, 600));
+    CHECK(exported.status == 200);
+    CHECK(exported.body.find("through REST") != std::string::npos);
 }
