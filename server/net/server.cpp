@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "server/cluster/node.hpp"
+#include "server/core/alloc_stats.hpp"
 #include "server/core/clock.hpp"
 #include "server/core/ip_limiter.hpp"
 #include "server/core/log.hpp"
@@ -219,6 +220,11 @@ struct server::impl {
 server::server(const core::config& cfg) : impl_(std::make_unique<impl>(cfg)) {
     core::register_sampled("liveroom_frames_alive", "serialized room events alive (ring + in flight)",
                            core::metric::kind::gauge, [] { return fanout::frame::live(); });
+    core::register_sampled("liveroom_heap_allocated_bytes", "bytes the server holds on the heap (jemalloc; 0 without)",
+                           core::metric::kind::gauge, [] { return core::read_heap_stats().allocated; });
+    core::register_sampled("liveroom_heap_resident_bytes",
+                           "bytes of heap pages resident (jemalloc; 0 without): RSS less code, stacks and the like",
+                           core::metric::kind::gauge, [] { return core::read_heap_stats().resident; });
 }
 
 server::~server() = default;
