@@ -363,6 +363,9 @@ void ws_session::on_joined(std::shared_ptr<hub::room_runner> room,
     cursor_ = cursor;
     quiz_mark_pending_ = quiz_open;
     send_private(welcome);
+    // The guest's resume token went out in the welcome; the session has no
+    // further use for it (a few hundred bytes per viewer).
+    std::string().swap(actor_.resume_token);
     auto early = std::move(early_);
     early_.clear();
     for (auto& r : early) {
