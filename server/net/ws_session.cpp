@@ -169,7 +169,8 @@ void ws_session::on_hello_timeout(beast::error_code ec) {
 void ws_session::do_read() {
     // read_some in small steps, not async_read: a whole-message read
     // prepares the buffer's full limit (~4.5 KB) up front, for every idle
-    // viewer. Messages are small; the buffer grows only for a larger one.
+    // viewer. Most requests fit one 128-byte step; the buffer grows only for
+    // a larger one, and shrinks back once it is handled.
     ws_.async_read_some(read_buf_, read_step_bytes,
                         bound(beast::bind_front_handler(&ws_session::on_read, shared_from_this())));
 }
@@ -217,6 +218,9 @@ void ws_session::on_read(beast::error_code ec, std::size_t) {
         }
     }
     read_buf_.consume(read_buf_.size());
+    if (read_buf_.capacity() > 2 * read_step_bytes) {
+        read_buf_.shrink_to_fit();  // a large message's room is not kept while idle
+    }
     do_read();
 }
 

@@ -96,7 +96,7 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
     bool joining_ = false;
     std::vector<protocol::request> early_;  // requests that came before the welcome
     static constexpr std::size_t max_early_requests = 16;
-    static constexpr std::size_t read_step_bytes = 512;
+    static constexpr std::size_t read_step_bytes = 128;
     static constexpr std::size_t keep_outbox_bytes = 256;
 
     std::string outbox_;           // private messages not yet written
