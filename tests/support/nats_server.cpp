@@ -93,7 +93,7 @@ nats_server::nats_server(nats_server_options options) : options_(std::move(optio
         throw std::runtime_error(errno_text("pipe2"));
     }
     try {
-        pid_ = spawn_process(argv_, -1, err[1]);
+        proc_.start(spawn_process(argv_, -1, err[1]));
     } catch (...) {
         ::close(err[0]);
         ::close(err[1]);
@@ -176,10 +176,7 @@ void nats_server::read_port(deadline until) {
         if (n > 0) {
             pending.append(buf, static_cast<std::size_t>(n));
         } else if (n == 0) {
-            auto status = wait_process(pid_, 2s);
-            if (status) {
-                exit_status_ = status;
-            }
+            const auto status = proc_.wait_exit(2s);
             throw std::runtime_error("its log ended before the listening line; it " +
                                      (status ? describe_wait_status(*status) : std::string("is still running")));
         } else if (errno != EINTR) {
@@ -194,7 +191,7 @@ void nats_server::await_greeting(deadline until) {
     std::string last;
     while (!until.expired()) {
         if (!alive()) {
-            throw std::runtime_error("it exited: " + describe_wait_status(*exit_status_));
+            throw std::runtime_error("it exited: " + proc_.status_text());
         }
         last = first_bytes_from(port_, until.slice(1s));
         if (last.rfind("INFO ", 0) == 0) {
@@ -208,14 +205,8 @@ void nats_server::await_greeting(deadline until) {
 }
 
 nats_server::~nats_server() {
-    std::string crash;
-    if (pid_ > 0 && !exit_status_) {
-        if (auto status = wait_process(pid_, clock::duration::zero())) {
-            exit_status_ = status;
-            crash = "nats-server had already exited on its own: " + describe_wait_status(*status) + "\n";
-        }
-    }
-    kill();
+    const std::string crash = proc_.exited_on_its_own("nats-server");
+    proc_.kill();
     if (log_drain_.joinable()) {
         log_drain_.join();
     }
@@ -230,21 +221,11 @@ std::string nats_server::url() const {
 }
 
 bool nats_server::alive() {
-    if (exit_status_) {
-        return false;
-    }
-    if (auto status = wait_process(pid_, clock::duration::zero())) {
-        exit_status_ = status;
-        return false;
-    }
-    return true;
+    return proc_.alive();
 }
 
 void nats_server::kill() {
-    if (pid_ > 0 && !exit_status_) {
-        ::kill(pid_, SIGKILL);
-        exit_status_ = wait_process(pid_, 10s);
-    }
+    proc_.kill();
 }
 
 std::string nats_server::log_text() const {
@@ -257,10 +238,10 @@ std::string nats_server::command_line() const {
 }
 
 std::string nats_server::describe() const {
-    std::string out = "==== nats-server pid " + std::to_string(pid_) + ": " + command_line() + "\n";
-    out += "---- status: " + (exit_status_ ? describe_wait_status(*exit_status_) : std::string("running")) + "\n";
+    std::string out = "==== nats-server pid " + std::to_string(proc_.pid()) + ": " + command_line() + "\n";
+    out += "---- status: " + proc_.status_text() + "\n";
     out += "---- log:\n" + log_text();
-    out += "==== end of nats-server pid " + std::to_string(pid_) + "\n";
+    out += "==== end of nats-server pid " + std::to_string(proc_.pid()) + "\n";
     return out;
 }
 

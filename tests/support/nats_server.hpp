@@ -41,7 +41,7 @@ class nats_server {
     std::uint16_t port() const noexcept { return port_; }
     // nats://127.0.0.1:<port>
     std::string url() const;
-    pid_t pid() const noexcept { return pid_; }
+    pid_t pid() const noexcept { return proc_.pid(); }
 
     // True while the process has not exited.
     bool alive();
@@ -60,8 +60,7 @@ class nats_server {
     nats_server_options options_;
     temp_dir store_;
     std::vector<std::string> argv_;
-    pid_t pid_ = -1;
-    std::optional<int> exit_status_;
+    child_process proc_;
     std::uint16_t port_ = 0;
     int log_fd_ = -1;
     std::thread log_drain_;

@@ -128,6 +128,45 @@ std::optional<int> wait_process(pid_t pid, clock::duration timeout) {
     }
 }
 
+bool child_process::alive() {
+    if (pid_ <= 0 || exit_) {
+        return false;
+    }
+    exit_ = wait_process(pid_, clock::duration::zero());
+    return !exit_;
+}
+
+std::optional<int> child_process::wait_exit(clock::duration timeout) {
+    if (pid_ > 0 && !exit_) {
+        exit_ = wait_process(pid_, timeout);
+    }
+    return exit_;
+}
+
+void child_process::signal(int sig) {
+    if (alive()) {
+        ::kill(pid_, sig);
+    }
+}
+
+void child_process::kill() {
+    if (pid_ > 0 && !exit_) {
+        ::kill(pid_, SIGKILL);
+        exit_ = wait_process(pid_, 10s);
+    }
+}
+
+std::string child_process::exited_on_its_own(const std::string& what) {
+    if (pid_ > 0 && !exit_ && !alive()) {
+        return what + " had already exited on its own: " + describe_wait_status(*exit_) + "\n";
+    }
+    return "";
+}
+
+std::string child_process::status_text() const {
+    return exit_ ? describe_wait_status(*exit_) : std::string("running");
+}
+
 std::string describe_wait_status(int status) {
     if (WIFEXITED(status)) {
         return "exited with " + std::to_string(WEXITSTATUS(status));

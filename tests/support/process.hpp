@@ -20,6 +20,34 @@ pid_t spawn_process(const std::vector<std::string>& argv, int child_stdout, int 
 // status, or nullopt if it is still running.
 std::optional<int> wait_process(pid_t pid, clock::duration timeout);
 
+// A started child process and, once reaped, how it ended.
+class child_process {
+  public:
+    void start(pid_t pid) {
+        pid_ = pid;
+        exit_.reset();
+    }
+    pid_t pid() const noexcept { return pid_; }
+    const std::optional<int>& exit_status() const noexcept { return exit_; }
+    // True while it runs (it is reaped once it has exited).
+    bool alive();
+    // Waits for its exit, at most `timeout`: the wait status, or nullopt while it runs.
+    std::optional<int> wait_exit(clock::duration timeout);
+    // Sends `sig` while it runs.
+    void signal(int sig);
+    // SIGKILL, and reaps it (at most 10 s).
+    void kill();
+    // For a destructor: "" while it runs, else a line saying that `what` had
+    // already exited on its own, and how.
+    std::string exited_on_its_own(const std::string& what);
+    // "running", or how it ended.
+    std::string status_text() const;
+
+  private:
+    pid_t pid_ = -1;
+    std::optional<int> exit_;
+};
+
 // "exited with 0", "killed by signal 9 (Killed)", ...
 std::string describe_wait_status(int status);
 bool exited_with(int status, int code);

@@ -124,7 +124,7 @@ server_process::server_process(server_options options) : options_(std::move(opti
         throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
     }
     try {
-        pid_ = spawn_process(argv_, out[1], err_fd);
+        proc_.start(spawn_process(argv_, out[1], err_fd));
     } catch (...) {
         ::close(err_fd);
         ::close(out[0]);
@@ -225,16 +225,8 @@ void server_process::read_listening_line(deadline until) {
 }
 
 server_process::~server_process() {
-    std::string crash;
-    if (pid_ > 0 && !exit_status_) {
-        if (auto status = wait_process(pid_, clock::duration::zero())) {
-            exit_status_ = status;
-            crash = "server had already exited on its own: " + describe_wait_status(*status) + "\n";
-        }
-    }
-    if (pid_ > 0 && !exit_status_) {
-        kill();
-    }
+    const std::string crash = proc_.exited_on_its_own("server");
+    proc_.kill();
     if (stdout_drain_.joinable()) {
         stdout_drain_.join();
     }
@@ -252,11 +244,11 @@ server_process::~server_process() {
 }
 
 std::string server_process::describe() const {
-    std::string out = "==== liveroom-server pid " + std::to_string(pid_) + ": " + command_line() + "\n";
-    out += "---- status: " + (exit_status_ ? describe_wait_status(*exit_status_) : std::string("running")) + "\n";
+    std::string out = "==== liveroom-server pid " + std::to_string(proc_.pid()) + ": " + command_line() + "\n";
+    out += "---- status: " + proc_.status_text() + "\n";
     out += "---- stdout:\n" + stdout_text();
     out += "---- stderr (" + stderr_path_.string() + "):\n" + stderr_text();
-    out += "==== end of liveroom-server pid " + std::to_string(pid_) + "\n";
+    out += "==== end of liveroom-server pid " + std::to_string(proc_.pid()) + "\n";
     return out;
 }
 
@@ -268,27 +260,15 @@ std::string server_process::token(std::string_view role,
 }
 
 bool server_process::alive() {
-    if (exit_status_) {
-        return false;
-    }
-    if (auto status = wait_process(pid_, clock::duration::zero())) {
-        exit_status_ = status;
-        return false;
-    }
-    return true;
+    return proc_.alive();
 }
 
 void server_process::terminate() {
-    if (alive()) {
-        ::kill(pid_, SIGTERM);
-    }
+    proc_.signal(SIGTERM);
 }
 
 std::optional<int> server_process::wait_exit(clock::duration timeout) {
-    if (!exit_status_) {
-        exit_status_ = wait_process(pid_, timeout);
-    }
-    return exit_status_;
+    return proc_.wait_exit(timeout);
 }
 
 std::optional<int> server_process::stop(clock::duration timeout) {
@@ -297,10 +277,7 @@ std::optional<int> server_process::stop(clock::duration timeout) {
 }
 
 void server_process::kill() {
-    if (pid_ > 0 && !exit_status_) {
-        ::kill(pid_, SIGKILL);
-        exit_status_ = wait_process(pid_, 10s);
-    }
+    proc_.kill();
 }
 
 std::string server_process::stderr_text() const {

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "tests/support/deadline.hpp"
+#include "tests/support/process.hpp"
 
 namespace liveroom::test {
 
@@ -58,7 +59,7 @@ class server_process {
     server_process& operator=(const server_process&) = delete;
 
     std::uint16_t port() const noexcept { return port_; }
-    pid_t pid() const noexcept { return pid_; }
+    pid_t pid() const noexcept { return proc_.pid(); }
     const std::string& secret() const noexcept { return options_.secret; }
     const std::filesystem::path& data_dir() const noexcept { return data_dir_; }
 
@@ -91,8 +92,7 @@ class server_process {
     std::vector<std::string> argv_;
     std::filesystem::path data_dir_;
     std::filesystem::path stderr_path_;
-    pid_t pid_ = -1;
-    std::optional<int> exit_status_;
+    child_process proc_;
     std::uint16_t port_ = 0;
     int stdout_fd_ = -1;
     std::thread stdout_drain_;
