@@ -458,6 +458,22 @@ void publish(joined& host, std::int64_t first, std::int64_t last, std::set<std::
     }
 }
 
+// Publishes notices first..last from `host`; then every viewer must have them
+// and every notice acked so far, once and in order (`when` names the moment
+// for the messages), and the history must be one.
+void publish_and_check(joined& host,
+                       std::int64_t first,
+                       std::int64_t last,
+                       std::vector<viewer>& viewers,
+                       history& h,
+                       std::set<std::int64_t>& acked,
+                       const std::string& when) {
+    publish(host, first, last, acked);
+    expect_none(catch_up(viewers, h, last, 20s), "viewers that did not get every notice" + when, true);
+    expect_none(check_viewers(viewers, acked), "viewers whose stream is wrong" + when);
+    expect_none(h.problems(), "the history differs between viewers, or has a hole or a repeat");
+}
+
 }  // namespace
 
 TEST_CASE("three nodes: every viewer on every node gets every seq in order with the same bytes on every node",
@@ -469,11 +485,7 @@ TEST_CASE("three nodes: every viewer on every node gets every seq in order with 
     INFO("demo is owned by node " << c.owner() << "; the host is on node a");
     const auto count = static_cast<std::int64_t>(env_or("LIVEROOM_CLUSTER_EVENTS", 200));
     std::set<std::int64_t> acked;
-    publish(host, 1, count, acked);
-
-    expect_none(catch_up(viewers, h, count, 20s), "viewers that did not get every notice", true);
-    expect_none(check_viewers(viewers, acked), "viewers whose stream is wrong");
-    expect_none(h.problems(), "the history differs between viewers");
+    publish_and_check(host, 1, count, viewers, h, acked, "");
     const auto last = h.seq_of_notice(count);
     expect_poll(c.await(
                     c.all(),
@@ -526,11 +538,8 @@ TEST_CASE("kill -9 of the owner: a survivor holds demo within 5 s and seq goes o
     expect_none(problems, "requests in flight at the kill");
     expect_none(move_off(viewers, c, victim, h), "viewers of the killed node that did not resume elsewhere");
 
-    publish(host, 111, 160, acked);
-    expect_none(catch_up(viewers, h, 160, 20s), "viewers that did not get every notice", true);
     // Every viewer has every acked notice (those acked before the kill too), once, in order.
-    expect_none(check_viewers(viewers, acked), "viewers whose stream is wrong across the failover");
-    expect_none(h.problems(), "the history differs between viewers, or has a hole or a repeat");
+    publish_and_check(host, 111, 160, viewers, h, acked, " across the failover");
 }
 
 TEST_CASE("kill -9 of a node that does not own demo: its viewers resume on another node and publishing goes on",
@@ -551,10 +560,7 @@ TEST_CASE("kill -9 of a node that does not own demo: its viewers resume on anoth
     expect_poll(after, "the survivors do not agree on an owner", true);
     CHECK(after.last.front().owner == owner);
 
-    publish(host, 51, 100, acked);
-    expect_none(catch_up(viewers, h, 100, 20s), "viewers that did not get every notice", true);
-    expect_none(check_viewers(viewers, acked), "viewers whose stream is wrong");
-    expect_none(h.problems(), "the history differs between viewers");
+    publish_and_check(host, 51, 100, viewers, h, acked, " after the kill");
 }
 
 TEST_CASE("a node cut off from NATS refuses and never acks; another node takes demo; once back it follows with no fork",
