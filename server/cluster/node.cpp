@@ -359,21 +359,7 @@ void node::create_room(std::string id, std::string spec_json, std::function<void
         }
         return;
     }
-    // An empty first step, so that every later publish is fenced on a
-    // position (a fence on "nothing yet" cannot be expressed).
-    const std::string first = encode_step(id_, 0, store::batch{});
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    const std::string msg_id = "create-" + token;
-    po.MsgId = msg_id.c_str();
-    po.MaxWait = js_wait_ms;
-    jsPubAck* pa = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
-    s = js_Publish(&pa, js_, ("lr.log." + token).c_str(), first.data(), static_cast<int>(first.size()), &po, &jerr);
-    jsPubAck_Destroy(pa);
-    if (s != NATS_OK) {
-        LR_WARN("cluster", "room %s: its first step was not stored: %s", id.c_str(), text(s).c_str());
-    }
+    store_first_step(id, true);
     // Followed at once: this node serves the room as soon as it has read
     // the step above, not after the lease loop's next pass.
     done(add_room_from_spec(spec_json, true) != nullptr, false);
@@ -390,6 +376,29 @@ std::pair<std::shared_ptr<hub::room_runner>, rapidjson::Document> node::take_jso
         out.first = nullptr;
     }
     return out;
+}
+
+// An empty first step, so that every owner's publish is fenced on a
+// position (a fence on "nothing yet" cannot be expressed). When the room is
+// created it carries a message id (JetStream keeps one copy); a node that
+// finds the subject empty later stores one without, since a second empty
+// step changes nothing.
+void node::store_first_step(const std::string& room, bool dedupe) {
+    const std::string token = room_token(room);
+    const std::string first = encode_step(id_, 0, store::batch{});
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    const std::string msg_id = "create-" + token;
+    po.MsgId = dedupe ? msg_id.c_str() : nullptr;
+    po.MaxWait = js_wait_ms;
+    jsPubAck* pa = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    const natsStatus s =
+        js_Publish(&pa, js_, ("lr.log." + token).c_str(), first.data(), static_cast<int>(first.size()), &po, &jerr);
+    jsPubAck_Destroy(pa);
+    if (s != NATS_OK) {
+        LR_WARN("cluster", "room %s: its first step was not stored: %s", room.c_str(), text(s).c_str());
+    }
 }
 
 std::shared_ptr<hub::room_runner> node::room_of_subject(const char* subject) const {
@@ -902,7 +911,16 @@ void node::lease_pass() {
             }
         }
         if (mine && !r->owning_any_thread()) {
-            const std::uint64_t last = last_position(r->id());
+            std::uint64_t last = last_position(r->id());
+            if (last == 0) {
+                // Its creator died before storing the first step: store it
+                // now, so that this node's publishes are fenced too.
+                store_first_step(r->id(), false);
+                last = last_position(r->id());
+            }
+            if (last == 0) {
+                continue;  // never own a room unfenced; the next pass tries again
+            }
             boost::asio::post(r->owner().ioc(), [r, last] { r->promote(last); });
         } else if (!mine && r->owning_any_thread()) {
             boost::asio::post(r->owner().ioc(), [r] { r->demote(); });

@@ -127,6 +127,7 @@ class node final : public hub::cluster_link {
     void follow_room(const std::string& room, std::uint64_t gen);
     void follow_pending();
     std::uint64_t last_position(const std::string& room);
+    void store_first_step(const std::string& room, bool dedupe);
     void publisher_loop();
     void lease_loop();
     void lease_pass();

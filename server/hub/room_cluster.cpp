@@ -92,8 +92,9 @@ void room_runner::on_caught_up(std::uint64_t gen) {
 }
 
 void room_runner::promote(std::uint64_t last) {
-    if (mode_ == mode::owner || !linked_ || broken_ || !caught_up_ || applied_stream_ < last || !inflight_.empty()) {
-        return;  // the lease loop asks again
+    if (mode_ == mode::owner || !linked_ || broken_ || !caught_up_ || applied_stream_ < last || !inflight_.empty() ||
+        applied_stream_ == 0) {
+        return;  // the lease loop asks again (and an empty stream gets a first step: no unfenced publish)
     }
     own_term_ = ++term_;
     cluster_->fence(id_, applied_stream_, term_);
