@@ -16,8 +16,6 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::chrono::milliseconds tick_period{10};
-constexpr std::size_t host_write_buffer = 4096;
-constexpr std::size_t host_read_chunk = 16384;
 constexpr std::string_view start_id = "start";
 
 bool parse_event_id(std::string_view id, std::uint64_t& k) {
@@ -32,34 +30,22 @@ bool parse_event_id(std::string_view id, std::uint64_t& k) {
 }  // namespace
 
 host_publisher::host_publisher(const ws_target& target, const run_clock& clock, publisher_config config)
-    : target_(target), clock_(clock), config_(std::move(config)), timer_(io_.ioc()) {
-    append_json_escaped(token_json_, config_.token);
-    append_json_escaped(room_json_, config_.room);
-}
+    : link_(target, config.room, config.token), clock_(clock), config_(std::move(config)), timer_(link_.ioc()) {}
 
 host_publisher::~host_publisher() {
-    io_.stop();
+    link_.stop();
 }
 
 void host_publisher::start(const asio::ip::address& source) {
-    io_.start([] {});
-    asio::post(io_.ioc(), [this, source] {
-        client_ = std::make_shared<ws_client>(io_.ioc(), pool_, target_, *this, 0, host_write_buffer, host_read_chunk);
-        client_->start(source);
-    });
+    link_.start(source, *this);
 }
 
 void host_publisher::stop() {
-    io_.stop();
+    link_.stop();
 }
 
 void host_publisher::close() {
-    asio::post(io_.ioc(), [this] {
-        timer_.cancel();
-        if (client_) {
-            client_->close();
-        }
-    });
+    link_.close(timer_);
 }
 
 void host_publisher::fail(std::string why) {
@@ -75,13 +61,7 @@ void host_publisher::become_ready() {
 }
 
 void host_publisher::on_open(ws_client& client) {
-    std::string hello = client.take_buffer();
-    hello += R"({"type":"hello","room":")";
-    hello += room_json_;
-    hello += R"(","token":")";
-    hello += token_json_;
-    hello += R"(","name":"bench-host"})";
-    client.send(std::move(hello));
+    link_.hello(client);
 }
 
 void host_publisher::on_text(ws_client& client, std::string_view frame) {
@@ -127,14 +107,9 @@ void host_publisher::on_text(ws_client& client, std::string_view frame) {
             return;
         }
         if (type == "welcome" && current() == state::connecting) {
-            std::string_view role;
-            for_each_member(fields_.you, [&role](std::string_view key, std::string_view value, json_kind kind) {
-                if (kind == json_kind::string && key == "role") {
-                    role = value;
-                }
-            });
+            const std::string_view role = welcome_role(fields_.you);
             role_.offer(std::string(role));
-            if (role != "host" && role != "moderator" && role != "admin") {
+            if (!is_staff_role(role)) {
                 fail("the token gives role '" + std::string(role) +
                      "' in this room; notice.set needs host or moderator (check --host-token and --room)");
                 client.close();
@@ -171,7 +146,7 @@ void host_publisher::on_end(ws_client& client, ws_stage stage, boost::beast::err
 }
 
 void host_publisher::publish(std::chrono::steady_clock::time_point begin, std::uint64_t total) {
-    asio::post(io_.ioc(), [this, begin, total] {
+    asio::post(link_.ioc(), [this, begin, total] {
         if (current() != state::ready) {
             return;
         }
@@ -188,7 +163,8 @@ void host_publisher::publish(std::chrono::steady_clock::time_point begin, std::u
 }
 
 void host_publisher::on_tick(boost::beast::error_code ec) {
-    if (ec || current() != state::publishing || !client_ || !client_->is_open()) {
+    ws_client* client = link_.client();
+    if (ec || current() != state::publishing || client == nullptr || !client->is_open()) {
         return;
     }
     // Events are due at begin + k / rate (k = 0, 1, ...): catch up to now in one burst.
@@ -211,7 +187,8 @@ void host_publisher::send_one() {
     const std::uint64_t k = next_++;
     const std::int64_t now = wall_micros();
     send_times_[k] = now;
-    std::string msg = client_->take_buffer();
+    ws_client& client = *link_.client();
+    std::string msg = client.take_buffer();
     msg += R"({"type":"notice.set","id":"n)";
     append_number(msg, static_cast<std::int64_t>(k));
     msg += R"(","text":")";
@@ -224,7 +201,7 @@ void host_publisher::send_one() {
         msg.append(config_.text_size - prefix, 'x');
     }
     msg += "\"}";
-    client_->send(std::move(msg));
+    client.send(std::move(msg));
     sent.add();
     if (now >= clock_.measure_from_us.load(std::memory_order_relaxed)) {
         window_sent.add();

@@ -15,10 +15,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "bench/histogram.hpp"
+#include "bench/host_link.hpp"
 #include "bench/run_state.hpp"
 #include "bench/scan.hpp"
 #include "bench/ws_client.hpp"
-#include "server/core/handler_pool.hpp"
 
 namespace liveroom::bench {
 
@@ -68,14 +68,9 @@ class host_publisher final : public ws_client_handler {
     void on_tick(boost::beast::error_code ec);
     void send_one();
 
-    core::handler_pool pool_;  // outlives io_: pending operations hold its blocks
-    io_thread io_;
-    const ws_target& target_;
+    host_link link_;  // first: the members below live on its thread
     const run_clock& clock_;
     publisher_config config_;
-    std::string token_json_;
-    std::string room_json_;
-    std::shared_ptr<ws_client> client_;
     boost::asio::steady_timer timer_;
     message_fields fields_;
     std::atomic<state> state_{state::connecting};

@@ -16,8 +16,6 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::size_t host_write_buffer = 4096;
-constexpr std::size_t host_read_chunk = 16384;
 constexpr std::size_t max_open_questions = 4096;
 
 void append_string(std::string& out, std::string_view key, std::string_view value) {
@@ -39,9 +37,7 @@ bool parse_step_id(std::string_view id, std::size_t& i) {
 }  // namespace
 
 scenario_host::scenario_host(const ws_target& target, const crowd_clock& clock, const scenario& sc, std::string token)
-    : target_(target), clock_(clock), timer_(io_.ioc()) {
-    append_json_escaped(token_json_, token);
-    append_json_escaped(room_json_, sc.room);
+    : link_(target, sc.room, token), clock_(clock), timer_(link_.ioc()) {
     for (const auto& step : sc.timeline) {
         if (!step.by_viewers()) {
             steps_.push_back(&step);
@@ -52,28 +48,19 @@ scenario_host::scenario_host(const ws_target& target, const crowd_clock& clock, 
 }
 
 scenario_host::~scenario_host() {
-    io_.stop();
+    link_.stop();
 }
 
 void scenario_host::start(const asio::ip::address& source) {
-    io_.start([] {});
-    asio::post(io_.ioc(), [this, source] {
-        client_ = std::make_shared<ws_client>(io_.ioc(), pool_, target_, *this, 0, host_write_buffer, host_read_chunk);
-        client_->start(source);
-    });
+    link_.start(source, *this);
 }
 
 void scenario_host::stop() {
-    io_.stop();
+    link_.stop();
 }
 
 void scenario_host::close() {
-    asio::post(io_.ioc(), [this] {
-        timer_.cancel();
-        if (client_) {
-            client_->close();
-        }
-    });
+    link_.close(timer_);
 }
 
 void scenario_host::fail(std::string why) {
@@ -83,7 +70,7 @@ void scenario_host::fail(std::string why) {
 }
 
 void scenario_host::play() {
-    asio::post(io_.ioc(), [this] {
+    asio::post(link_.ioc(), [this] {
         next_ = 0;
         arm();
     });
@@ -97,7 +84,7 @@ void scenario_host::arm() {
                                         std::chrono::duration<double>(steps_[next_]->at_s / clock_.speed));
     timer_.expires_at(due);
     timer_.async_wait([this](boost::beast::error_code ec) {
-        if (ec || current() != state::ready || !client_ || !client_->is_open()) {
+        if (ec || current() != state::ready || link_.client() == nullptr || !link_.client()->is_open()) {
             return;
         }
         const double t_s = clock_.scenario_seconds(steady::now());
@@ -117,7 +104,8 @@ void scenario_host::skip(const timeline_step& step, const char* why) {
 
 void scenario_host::send_step(std::size_t i) {
     const timeline_step& step = *steps_[i];
-    std::string msg = client_->take_buffer();
+    ws_client& client = *link_.client();
+    std::string msg = client.take_buffer();
     msg += R"({"type":")";
     msg += step.what;
     msg += R"(","id":"h)";
@@ -176,19 +164,13 @@ void scenario_host::send_step(std::size_t i) {
     }
     msg += '}';
     sent_at_us_[i] = wall_micros();
-    client_->send(std::move(msg));
+    client.send(std::move(msg));
     ++requests_[step.what].sent;
     sent.add();
 }
 
 void scenario_host::on_open(ws_client& client) {
-    std::string hello = client.take_buffer();
-    hello += R"({"type":"hello","room":")";
-    hello += room_json_;
-    hello += R"(","token":")";
-    hello += token_json_;
-    hello += R"(","name":"bench-host"})";
-    client.send(std::move(hello));
+    link_.hello(client);
 }
 
 void scenario_host::follow_question(std::string_view body) {
@@ -241,17 +223,12 @@ void scenario_host::on_text(ws_client& client, std::string_view frame) {
             return;
         }
         if (type == "welcome" && current() == state::connecting) {
-            std::string_view role;
-            for_each_member(fields_.you, [&role](std::string_view key, std::string_view value, json_kind kind) {
-                if (kind == json_kind::string && key == "role") {
-                    role = value;
-                }
-            });
+            const std::string_view role = welcome_role(fields_.you);
             role_.offer(std::string(role));
             if (fields_.has_seq) {
                 max_seq.set(static_cast<std::uint64_t>(fields_.seq) + 1);
             }
-            if (role != "host" && role != "moderator" && role != "admin") {
+            if (!is_staff_role(role)) {
                 fail("the token gives role '" + std::string(role) +
                      "' in this room; the timeline needs host or moderator (check --host-token)");
                 client.close();

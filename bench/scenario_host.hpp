@@ -19,11 +19,11 @@
 
 #include "bench/crowd_metrics.hpp"
 #include "bench/crowd_worker.hpp"
+#include "bench/host_link.hpp"
 #include "bench/run_state.hpp"
 #include "bench/scan.hpp"
 #include "bench/scenario.hpp"
 #include "bench/ws_client.hpp"
-#include "server/core/handler_pool.hpp"
 
 namespace liveroom::bench {
 
@@ -66,14 +66,9 @@ class scenario_host final : public ws_client_handler {
     void skip(const timeline_step& step, const char* why);
     void follow_question(std::string_view body);
 
-    core::handler_pool pool_;  // outlives io_: pending operations hold its blocks
-    io_thread io_;
-    const ws_target& target_;
+    host_link link_;  // first: the members below live on its thread
     const crowd_clock& clock_;
     std::vector<const timeline_step*> steps_;  // the host's steps, in time order
-    std::string token_json_;
-    std::string room_json_;
-    std::shared_ptr<ws_client> client_;
     boost::asio::steady_timer timer_;
     message_fields fields_;
     std::atomic<state> state_{state::connecting};
