@@ -1,0 +1,2 @@
+// Placeholder: written by a helper.
+#include <catch2/catch.hpp>
