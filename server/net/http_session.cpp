@@ -5,6 +5,7 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -13,6 +14,7 @@
 #include "server/hub/hub.hpp"
 #include "server/net/origin_policy.hpp"
 #include "server/net/router.hpp"
+#include "server/net/ws_frame.hpp"
 #include "server/net/ws_session.hpp"
 
 namespace liveroom::net {
@@ -232,11 +234,41 @@ void http_session::upgrade(http_request&& req) {
                         "the server is full; try again shortly"));
         return;
     }
+    // The opening handshake (RFC 6455 §4.2): version 13 and a well-formed
+    // key, answered with 101 and the key's accept value.
+    if (req[http::field::sec_websocket_version] != "13") {
+        auto res = make_error(req, http::status::upgrade_required, "bad_request", "WebSocket version 13 only");
+        res.set(http::field::sec_websocket_version, "13");
+        send(std::move(res));
+        return;
+    }
+    const auto key = req[http::field::sec_websocket_key];
+    if (!ws::valid_client_key(std::string_view(key.data(), key.size()))) {
+        send(make_error(req, http::status::bad_request, "bad_request", "missing or malformed Sec-WebSocket-Key"));
+        return;
+    }
+    auto res = std::make_shared<http::response<http::empty_body>>(http::status::switching_protocols, req.version());
+    res->set(http::field::upgrade, "websocket");
+    res->set(http::field::connection, "Upgrade");
+    res->set(http::field::sec_websocket_accept, ws::accept_key(std::string_view(key.data(), key.size())));
+    res->set(http::field::server, "liveroom");
+    stream_.tcp().expires_after(std::chrono::milliseconds(hub_.config().handshake_timeout_ms));
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+        if (!ec) {
+            self->start_websocket();
+        }
+    });
+}
+
+void http_session::start_websocket() {
     stream_.tcp().expires_never();
+    // Bytes the client sent after its upgrade request are its first frames.
+    const auto early = buffer_.cdata();
+    std::string first(static_cast<const char*>(early.data()), early.size());
     ws_transport_t transport =
         stream_.is_tls() ? ws_transport_t(std::move(stream_.tls())) : ws_transport_t(stream_.tcp().release_socket());
     std::make_shared<ws_session>(std::move(transport), hub_, worker_, registry_, std::move(lease_))
-        ->run(std::move(req));
+        ->run(std::move(first));
 }
 
 void http_session::send(http_response res) {

@@ -60,6 +60,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     void do_read();
     void on_read(boost::beast::error_code ec, std::size_t bytes);
     void upgrade(http_request&& req);
+    void start_websocket();  // after the 101: the connection becomes a ws_session
     void send(http_response res);
     void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
     // After a refusal: stop sending, then read and discard what the client is

@@ -1,5 +1,6 @@
 #include "server/net/server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <future>
@@ -114,6 +115,7 @@ struct server::impl {
     std::vector<session_registry> registries;  // one per worker
     std::unique_ptr<cluster::node> cluster;    // --cluster; stopped and destroyed before the rooms
     std::unique_ptr<tcp::acceptor> acceptor;
+    std::vector<std::unique_ptr<asio::steady_timer>> idle_sweeps;  // one per worker
     std::size_t next_worker = 0;
     std::atomic<bool> stopping{false};
     std::promise<void> stopped;
@@ -168,6 +170,28 @@ struct server::impl {
         std::make_shared<http_session>(std::move(socket), rooms, w, registries[w.index()], std::move(lease), tls.get(),
                                        refusal)
             ->run();
+    }
+
+    // Each worker checks its sessions for idleness about once a second (a
+    // ping after half of --idle-timeout-ms, a drop after all of it): one
+    // timer per worker, none per connection.
+    void start_idle_sweeps() {
+        const int period = std::clamp(cfg.idle_timeout_ms / 4, 250, 1000);
+        for (std::size_t i = 0; i < rooms.size(); ++i) {
+            idle_sweeps.push_back(std::make_unique<asio::steady_timer>(rooms.worker_at(i).ioc()));
+            idle_sweep(i, period);
+        }
+    }
+
+    void idle_sweep(std::size_t i, int period) {
+        idle_sweeps[i]->expires_after(std::chrono::milliseconds(period));
+        idle_sweeps[i]->async_wait([this, i, period](const boost::system::error_code& ec) {
+            if (ec || stopping) {
+                return;
+            }
+            registries[i].check_idle(core::mono_ms());
+            idle_sweep(i, period);
+        });
     }
 
     // Stop accepting, close every session with 1001, wait for them to drain
@@ -301,6 +325,7 @@ int server::run() {
         });
     };
     purge();
+    m.start_idle_sweeps();
     m.accept();
     m.rooms.start();
     if (m.cluster) {

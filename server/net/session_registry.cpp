@@ -27,4 +27,12 @@ void session_registry::shutdown_all() {
     }
 }
 
+void session_registry::check_idle(std::int64_t now_ms) {
+    // By index: a session that closes here leaves the list only later, when
+    // it is destroyed, so the list does not change under the loop.
+    for (std::size_t i = 0; i < sessions_.size(); ++i) {
+        sessions_[i]->check_idle(now_ms);
+    }
+}
+
 }  // namespace liveroom::net

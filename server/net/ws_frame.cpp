@@ -207,8 +207,8 @@ bool valid_client_key(std::string_view k) noexcept {
         return false;
     }
     for (const char c : k.substr(0, 22)) {
-        const bool b64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-                         c == '/';
+        const bool b64 =
+            (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
         if (!b64) {
             return false;
         }

@@ -4,8 +4,9 @@
 
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/core/buffers_cat.hpp>
 
 #include "protocol/text.hpp"
 #include "server/auth/jwt.hpp"
@@ -22,7 +23,6 @@
 namespace liveroom::net {
 
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 namespace asio = boost::asio;
 
 namespace {
@@ -102,15 +102,13 @@ buffer_budget& buffers() noexcept {
 
 ws_session::ws_session(
     ws_transport_t&& transport, hub::hub& h, hub::worker& w, session_registry& reg, core::ip_lease lease)
-    : ws_(std::move(transport)),
+    : stream_(std::move(transport)),
       hub_(h),
       worker_(w),
       registry_(reg),
       lease_(std::move(lease)),
       limiter_(request_limits(h.config(), false)),
-      // Capped near the largest client message: Beast sizes each read by the
-      // buffer's limit, and an uncapped buffer asks for 64 KiB per read.
-      read_buf_(h.config().max_frame_bytes + 512),
+      reader_(h.config().max_frame_bytes),
       hello_timer_(w.ioc().get_executor()) {}
 
 template <class Fn>
@@ -129,99 +127,228 @@ ws_session::~ws_session() {
     }
 }
 
-void ws_session::run(request_t req) {
-    const auto& cfg = hub_.config();
-    websocket::stream_base::timeout t{};
-    t.handshake_timeout = std::chrono::milliseconds(cfg.handshake_timeout_ms);
-    t.idle_timeout = std::chrono::milliseconds(cfg.idle_timeout_ms);
-    t.keep_alive_pings = true;
-    ws_.set_option(t);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(beast::http::field::server, "liveroom"); }));
-    ws_.read_message_max(cfg.max_frame_bytes);
-    // The server neither masks nor compresses, so Beast's write buffer is
-    // unused: keep it tiny (it is allocated per connection).
-    ws_.write_buffer_bytes(64);
-    ws_.auto_fragment(false);
-    ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
-}
-
-void ws_session::on_accept(beast::error_code ec) {
-    if (ec) {
-        return;
+void ws_session::run(std::string first_bytes) {
+    if (!stream_.is_tls()) {
+        // Reads are attempted only once the socket is readable (do_read), so
+        // they must never block.
+        boost::system::error_code ec;
+        stream_.plain().non_blocking(true, ec);
+        if (ec) {
+            return;
+        }
     }
     registry_.add(*this);
     registered_ = true;
     connections.add();
     connections_total.add();
+    last_rx_ms_ = core::mono_ms();
     hello_timer_.expires_after(std::chrono::milliseconds(hub_.config().hello_timeout_ms));
-    hello_timer_.async_wait(beast::bind_front_handler(&ws_session::on_hello_timeout, shared_from_this()));
+    hello_timer_.async_wait(bound(beast::bind_front_handler(&ws_session::on_hello_timeout, shared_from_this())));
+    rx_ = std::move(first_bytes);
+    if (!rx_.empty() && !on_bytes()) {
+        return;
+    }
     do_read();
 }
 
-void ws_session::on_hello_timeout(beast::error_code ec) {
+void ws_session::on_hello_timeout(boost::system::error_code ec) {
     if (ec || room_ || joining_) {
         return;
     }
-    close_with(static_cast<std::uint16_t>(websocket::close_code::policy_error), "hello timeout");
+    close_with(ws::close_code::policy_error, "hello timeout");
 }
 
+// A plain connection waits for readability with no buffer, then reads what
+// is there into rx_, which is released again once parsed: an idle viewer
+// holds no read memory. Over TLS the bytes may already sit in the TLS layer,
+// so a (small) read stays pending instead.
 void ws_session::do_read() {
-    // read_some in small steps, not async_read: a whole-message read
-    // prepares the buffer's full limit (~4.5 KB) up front, for every idle
-    // viewer. Most requests fit one 128-byte step; the buffer grows only for
-    // a larger one, and shrinks back once it is handled.
-    ws_.async_read_some(read_buf_, read_step_bytes,
-                        bound(beast::bind_front_handler(&ws_session::on_read, shared_from_this())));
+    if (read_done_) {
+        return;
+    }
+    if (!stream_.is_tls()) {
+        stream_.plain().async_wait(socket_t::wait_read,
+                                   bound(beast::bind_front_handler(&ws_session::on_readable, shared_from_this())));
+        return;
+    }
+    const std::size_t have = rx_.size();
+    rx_.resize(have + tls_read_bytes);
+    stream_.async_read_some(asio::buffer(rx_.data() + have, tls_read_bytes),
+                            bound(beast::bind_front_handler(&ws_session::on_read, shared_from_this())));
 }
 
-void ws_session::on_read(beast::error_code ec, std::size_t) {
+// Reads until the socket has nothing more: the reactor reports readability
+// by edges, so bytes left behind would wait for the client's next send. A
+// client that keeps the socket full gets `max_reads` reads, then a turn at
+// the back of the queue (the other handlers of the worker run meanwhile).
+void ws_session::on_readable(boost::system::error_code ec) {
     if (ec) {
-        // closed, reset, too big (Beast already sent 1009), or aborted
-        closing_ = true;
-        leave_room();
+        on_read_error(ec);
         return;
     }
-    if (!ws_.is_message_done()) {
-        do_read();  // the rest of this message
-        return;
-    }
-    frames_received.add();
-    if (!closing_) {
-        const auto data = read_buf_.cdata();
-        const std::string_view text(static_cast<const char*>(data.data()), data.size());
-        // Every message counts, ping and malformed ones too, before any work.
-        const auto verdict = limiter_.on_message(core::mono_ms());
-        if (verdict == core::request_limiter::verdict::flooding) {
-            flood_closes.add();
-            close_with(static_cast<std::uint16_t>(websocket::close_code::policy_error), "flooding");
-        } else if (verdict == core::request_limiter::verdict::limited) {
-            rate_limited.add();
-            // Answered only when the request has an id (the contract); decoded
-            // for that id alone, nothing is applied.
-            auto decoded = protocol::decode_request(text);
-            if (auto* r = std::get_if<protocol::request>(&decoded); r != nullptr && r->has_id) {
-                send_error(r->id, true, protocol::errc::rate_limited, "too many requests: slow down");
-            } else if (auto* err = std::get_if<protocol::decode_error>(&decoded); err != nullptr && err->has_id) {
-                send_error(err->id, true, protocol::errc::rate_limited, "too many requests: slow down");
+    constexpr int max_reads = 16;
+    for (int i = 0; i < max_reads; ++i) {
+        const std::size_t have = rx_.size();
+        rx_.resize(have + plain_read_bytes);
+        const std::size_t n = stream_.plain().read_some(asio::buffer(rx_.data() + have, plain_read_bytes), ec);
+        rx_.resize(have + n);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            if (rx_.empty()) {
+                std::string().swap(rx_);  // nothing held while idle
             }
-        } else if (!ws_.got_text()) {
-            send_error({}, false, protocol::errc::bad_request, "binary messages are not accepted");
-        } else {
-            auto decoded = protocol::decode_request(text);
-            if (auto* err = std::get_if<protocol::decode_error>(&decoded)) {
-                bad_frames.add();
-                send_error(err->id, err->has_id, err->code, err->message);
-            } else {
-                handle(std::move(std::get<protocol::request>(decoded)));
-            }
+            do_read();
+            return;
+        }
+        if (ec) {
+            on_read_error(ec);
+            return;
+        }
+        if (!on_bytes()) {
+            return;
         }
     }
-    read_buf_.consume(read_buf_.size());
-    if (read_buf_.capacity() > 2 * read_step_bytes) {
-        read_buf_.shrink_to_fit();  // a large message's room is not kept while idle
+    asio::post(stream_.get_executor(),
+               bound([self = shared_from_this()] { self->on_readable(boost::system::error_code{}); }));
+}
+
+void ws_session::on_read(boost::system::error_code ec, std::size_t bytes) {
+    rx_.resize(rx_.size() - tls_read_bytes + bytes);
+    if (ec) {
+        on_read_error(ec);
+        return;
     }
-    do_read();
+    if (on_bytes()) {
+        do_read();
+    }
+}
+
+// End of stream, a reset, or the socket closed under the read.
+void ws_session::on_read_error(boost::system::error_code) {
+    read_done_ = true;
+    std::string().swap(rx_);
+    if (closing_ && close_sent_) {
+        close_socket();  // the client ended after our close frame
+        return;
+    }
+    closing_ = true;
+    close_after_ = false;
+    leave_room();
+    account();
+    if (!writing_) {
+        close_socket();
+    }
+}
+
+bool ws_session::on_bytes() {
+    last_rx_ms_ = core::mono_ms();
+    ping_sent_ = false;
+    std::size_t pos = 0;
+    bool go_on = true;
+    while (go_on) {
+        const ws::event e = reader_.next(rx_, pos);
+        switch (e.what) {
+            case ws::event::kind::need_more:
+                go_on = false;
+                break;
+            case ws::event::kind::text:
+            case ws::event::kind::binary:
+                if (!closing_) {
+                    on_message(e.payload, e.what == ws::event::kind::text);
+                }
+                break;
+            case ws::event::kind::ping:
+                if (!closing_) {
+                    send_control(ws::control_frame(ws::opcode::pong, e.payload));
+                }
+                break;
+            case ws::event::kind::pong:
+                break;
+            case ws::event::kind::close:
+                close_received_ = true;
+                read_done_ = true;
+                if (close_sent_) {
+                    if (!writing_) {
+                        end_connection();  // the close handshake is complete
+                    }
+                } else {
+                    // Echo the client's code (RFC 6455 §5.5.1); the socket
+                    // closes once the reply is written.
+                    close_with(e.code == ws::close_code::no_status ? ws::close_code::normal : e.code, "");
+                }
+                go_on = false;
+                break;
+            case ws::event::kind::fail:
+                bad_frames.add();
+                read_done_ = true;
+                close_with(e.code, e.why);
+                go_on = false;
+                break;
+        }
+    }
+    if (read_done_) {
+        std::string().swap(rx_);
+        return false;
+    }
+    rx_.erase(0, pos);
+    if (rx_.empty() && rx_.capacity() > keep_outbox_bytes) {
+        std::string().swap(rx_);  // a large message's room is not kept while idle
+    }
+    return true;
+}
+
+void ws_session::on_message(std::string_view text, bool is_text) {
+    frames_received.add();
+    // Every message counts, ping and malformed ones too, before any work.
+    const auto verdict = limiter_.on_message(core::mono_ms());
+    if (verdict == core::request_limiter::verdict::flooding) {
+        flood_closes.add();
+        close_with(ws::close_code::policy_error, "flooding");
+    } else if (verdict == core::request_limiter::verdict::limited) {
+        rate_limited.add();
+        // Answered only when the request has an id (the contract); decoded
+        // for that id alone, nothing is applied.
+        auto decoded = protocol::decode_request(text);
+        if (auto* r = std::get_if<protocol::request>(&decoded); r != nullptr && r->has_id) {
+            send_error(r->id, true, protocol::errc::rate_limited, "too many requests: slow down");
+        } else if (auto* err = std::get_if<protocol::decode_error>(&decoded); err != nullptr && err->has_id) {
+            send_error(err->id, true, protocol::errc::rate_limited, "too many requests: slow down");
+        }
+    } else if (!is_text) {
+        send_error({}, false, protocol::errc::bad_request, "binary messages are not accepted");
+    } else {
+        auto decoded = protocol::decode_request(text);
+        if (auto* err = std::get_if<protocol::decode_error>(&decoded)) {
+            bad_frames.add();
+            send_error(err->id, err->has_id, err->code, err->message);
+        } else {
+            handle(std::move(std::get<protocol::request>(decoded)));
+        }
+    }
+}
+
+void ws_session::check_idle(std::int64_t now_ms) {
+    if (closing_) {
+        return;
+    }
+    const std::int64_t idle = hub_.config().idle_timeout_ms;
+    if (now_ms - last_rx_ms_ >= idle) {
+        // Nothing from the client, not even a pong: the peer is gone.
+        closing_ = true;
+        close_after_ = false;
+        leave_room();
+        account();
+        close_socket();
+        return;
+    }
+    if (!ping_sent_ && now_ms - last_rx_ms_ >= idle / 2) {
+        ping_sent_ = true;
+        send_control(ws::control_frame(ws::opcode::ping, {}));
+    }
+}
+
+void ws_session::send_control(std::string frame) {
+    control_.append(frame);
+    kick();
 }
 
 void ws_session::handle(protocol::request&& r) {
@@ -276,7 +403,7 @@ void ws_session::handle(protocol::request&& r) {
 void ws_session::handle_hello(protocol::req::hello&& h, std::string id, bool has_id) {
     const std::int64_t now = core::now_ms();
     auto room = hub_.find(h.room);
-    const auto policy = static_cast<std::uint16_t>(websocket::close_code::policy_error);
+    const auto policy = ws::close_code::policy_error;
     if (h.token) {
         auto v = auth::verify(*h.token, hub_.config().secret, now / 1000);
         if (!v.ok) {
@@ -310,7 +437,7 @@ void ws_session::handle_hello(protocol::req::hello&& h, std::string id, bool has
         room->counters().online.load(std::memory_order_relaxed) >= room_cap) {
         room_full.add();
         send_error(id, has_id, protocol::errc::rate_limited, "the room is full; try again later");
-        close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later), "room full");
+        close_with(ws::close_code::try_again_later, "room full");
         return;
     }
     if (!h.token) {
@@ -352,12 +479,12 @@ void ws_session::on_joined(std::shared_ptr<hub::room_runner> room,
     }
     if (cursor == hub::welcome_retry) {
         send_private(welcome);  // this node cannot serve the room now: another may
-        close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later), "room unavailable here");
+        close_with(ws::close_code::try_again_later, "room unavailable here");
         return;
     }
     if (cursor == hub::welcome_refused) {
         send_private(welcome);  // the refusal (banned)
-        close_with(static_cast<std::uint16_t>(websocket::close_code::policy_error), "banned");
+        close_with(ws::close_code::policy_error, "banned");
         return;
     }
     hello_timer_.cancel();
@@ -390,7 +517,7 @@ void ws_session::send_private(std::string_view msg) {
     // large welcome, always fits.)
     if (!outbox_.empty() && outbox_.size() + msg.size() > hub_.config().slow_hard_bytes) {
         outbox_closes.add();
-        close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later), "too slow: replies not read");
+        close_with(ws::close_code::try_again_later, "too slow: replies not read");
         return;
     }
     if (!outbox_.empty()) {
@@ -412,21 +539,19 @@ void ws_session::on_room_frames() {
 void ws_session::on_room_rewound(std::uint64_t last_seq) {
     if (cursor_ > last_seq + 1) {
         resyncs.add();
-        close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later),
-                   "room reloaded: reconnect with since");
+        close_with(ws::close_code::try_again_later, "room reloaded: reconnect with since");
     }
 }
 
 void ws_session::on_room_unavailable() {
     resyncs.add();
-    close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later),
-               "this server lost the cluster: reconnect with since");
+    close_with(ws::close_code::try_again_later, "this server lost the cluster: reconnect with since");
 }
 
 void ws_session::on_room_banned(const std::string& user) {
     if (actor_.id == user && !protocol::can_moderate(actor_.role)) {
         send_error({}, false, protocol::errc::banned, "you are banned from this room");
-        close_with(static_cast<std::uint16_t>(websocket::close_code::policy_error), "banned");
+        close_with(ws::close_code::policy_error, "banned");
     }
 }
 
@@ -452,7 +577,7 @@ void ws_session::write_pending() {
             stall_check_armed_ = true;
             const auto wait = std::max<std::int64_t>(0, write_started_ms_ + stalled_write_ms - core::mono_ms());
             hello_timer_.expires_after(std::chrono::milliseconds(wait));
-            hello_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            hello_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
                 self->stall_check_armed_ = false;
                 if (!ec) {
                     self->check_stall();
@@ -461,12 +586,26 @@ void ws_session::write_pending() {
         }
         return;
     }
+    if (close_sent_) {
+        return;  // nothing follows a close frame
+    }
+    tx_head_.swap(control_);
+    control_.clear();
     if (closing_) {
-        if (close_after_) {
-            close_after_ = false;
-            ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
-                            [self = shared_from_this()](beast::error_code) {});
+        if (!close_after_) {
+            return;  // dropped without a close frame
         }
+        close_after_ = false;
+        close_sent_ = true;
+        if (!outbox_.empty()) {
+            // Its last words (the error that explains the close) go first.
+            char header[ws::max_header_bytes];
+            tx_head_.append(header, ws::write_header(header, ws::opcode::text, outbox_.size()));
+            tx_head_.append(outbox_);
+            outbox_.clear();
+        }
+        tx_head_.append(ws::close_frame(close_code_, close_reason_));
+        start_write(false);
         return;
     }
     inflight_outbox_.swap(outbox_);
@@ -475,20 +614,38 @@ void ws_session::write_pending() {
     const fanout::batch_limits limits{cfg.max_batch_bytes, cfg.slow_soft_bytes, cfg.slow_hard_bytes};
     const auto r = batch_.gather(local_ != nullptr ? &local_->feed : nullptr, cursor_, inflight_outbox_, limits);
     if (r == fanout::batch::result::resync) {
+        control_.swap(tx_head_);  // still to go, before the close frame
         resyncs.add();
-        close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later),
-                   "too slow: reconnect with since");
+        close_with(ws::close_code::try_again_later, "too slow: reconnect with since");
         return;
     }
     if (r == fanout::batch::result::empty) {
+        if (!tx_head_.empty()) {
+            start_write(false);  // control frames only
+        }
         return;
     }
-    writing_ = true;
-    write_started_ms_ = core::mono_ms();
+    char header[ws::max_header_bytes];
+    tx_head_.append(header, ws::write_header(header, ws::opcode::text, batch_.bytes()));
     write_marks_quiz_ = quiz_mark_pending_ || batch_.last().marked;
     quiz_mark_pending_ = false;
-    ws_.text(true);
-    ws_.async_write(batch_.buffers(), bound(beast::bind_front_handler(&ws_session::on_write, shared_from_this())));
+    start_write(true);
+}
+
+// One write: tx_head_ (control frames, then the message's header), then the
+// message itself when `with_message` (the batch's shared frames, not copied).
+void ws_session::start_write(bool with_message) {
+    writing_ = true;
+    write_has_message_ = with_message;
+    write_started_ms_ = core::mono_ms();
+    auto done = bound(beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+    if (with_message) {
+        asio::async_write(stream_,
+                          beast::buffers_cat(asio::const_buffer(tx_head_.data(), tx_head_.size()), batch_.buffers()),
+                          std::move(done));
+    } else {
+        asio::async_write(stream_, asio::const_buffer(tx_head_.data(), tx_head_.size()), std::move(done));
+    }
 }
 
 void ws_session::check_stall() {
@@ -497,36 +654,62 @@ void ws_session::check_stall() {
     // and its bytes are given back.
     if (writing_ && !closing_ && buffers().over() && core::mono_ms() - write_started_ms_ >= stalled_write_ms) {
         buffer_resyncs.add();
-        close_with(static_cast<std::uint16_t>(websocket::close_code::try_again_later),
-                   "server busy: reconnect with since");
+        close_with(ws::close_code::try_again_later, "server busy: reconnect with since");
     }
 }
 
-void ws_session::on_write(beast::error_code ec, std::size_t bytes) {
+void ws_session::on_write(boost::system::error_code ec, std::size_t bytes) {
     writing_ = false;
-    const auto& st = batch_.last();
-    batch_.release(worker_.pool());
-    if (inflight_outbox_.capacity() > keep_outbox_bytes) {
-        // A welcome snapshot is a few KB: do not keep that per idle viewer.
-        std::string().swap(inflight_outbox_);
+    fanout::batch::stats st;
+    if (write_has_message_) {
+        st = batch_.last();
+        batch_.release(worker_.pool());
+        if (inflight_outbox_.capacity() > keep_outbox_bytes) {
+            // A welcome snapshot is a few KB: do not keep that per idle viewer.
+            std::string().swap(inflight_outbox_);
+        } else {
+            inflight_outbox_.clear();
+        }
+    }
+    if (tx_head_.capacity() > keep_outbox_bytes) {
+        std::string().swap(tx_head_);
     } else {
-        inflight_outbox_.clear();
+        tx_head_.clear();
     }
     if (ec) {
         closing_ = true;
         close_after_ = false;
         leave_room();
         account();
+        close_socket();
         return;
     }
-    if (write_marks_quiz_) {
-        quiz_open_at_ = core::now_ms();
+    if (close_sent_) {
+        // Our close frame is out: the client answers with its own (on_bytes
+        // closes then), or is dropped after a while.
+        if (close_received_ || read_done_) {
+            end_connection();
+            return;
+        }
+        hello_timer_.expires_after(std::chrono::seconds(2));
+        hello_timer_.async_wait([self = shared_from_this()](boost::system::error_code e) {
+            if (!e) {
+                self->close_socket();
+            }
+        });
+        account();
+        return;
     }
-    frames_sent.add();
-    bytes_sent.add(static_cast<std::int64_t>(bytes));
-    deliveries.add(static_cast<std::int64_t>(st.frames));
-    if (st.skipped != 0) {
-        drops.add(static_cast<std::int64_t>(st.skipped));
+    if (write_has_message_) {
+        if (write_marks_quiz_) {
+            quiz_open_at_ = core::now_ms();
+        }
+        frames_sent.add();
+        bytes_sent.add(static_cast<std::int64_t>(bytes));
+        deliveries.add(static_cast<std::int64_t>(st.frames));
+        if (st.skipped != 0) {
+            drops.add(static_cast<std::int64_t>(st.skipped));
+        }
     }
     // Everything that arrived meanwhile goes out now, as one message.
     kick();
@@ -539,27 +722,52 @@ void ws_session::close_with(std::uint16_t code, std::string_view reason) {
     closing_ = true;
     close_code_ = code;
     close_reason_ = std::string(reason);
+    close_after_ = true;
     hello_timer_.cancel();
     leave_room();
     if (!writing_) {
-        close_after_ = true;
         kick();
         return;
     }
     // A write is in flight: close after it, unless it is stuck (a viewer that
     // stopped reading), then drop the connection; it resumes with `since`.
-    close_after_ = true;
     hello_timer_.expires_after(std::chrono::seconds(2));
-    hello_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    hello_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (!ec && self->writing_) {
-            beast::error_code ignored;
-            beast::get_lowest_layer(self->ws_).close(ignored);
+            self->close_socket();
         }
     });
 }
 
+// After the close handshake: TLS says close_notify first (bounded by the
+// timer), so that the client reads its close frame as a clean end.
+void ws_session::end_connection() {
+    if (!stream_.is_tls() || (read_done_ && !close_received_)) {
+        close_socket();
+        return;
+    }
+    read_done_ = true;
+    hello_timer_.expires_after(std::chrono::seconds(2));
+    hello_timer_.async_wait([self = shared_from_this()](boost::system::error_code e) {
+        if (!e) {
+            self->close_socket();
+        }
+    });
+    stream_.tls().async_shutdown(
+        bound([self = shared_from_this()](boost::system::error_code) { self->close_socket(); }));
+}
+
+// Ends the TCP connection at once; pending operations complete with errors
+// and release the session.
+void ws_session::close_socket() {
+    read_done_ = true;
+    boost::system::error_code ignored;
+    hello_timer_.cancel();
+    stream_.close(ignored);
+}
+
 void ws_session::shutdown() {
-    close_with(static_cast<std::uint16_t>(websocket::close_code::going_away), "server shutting down");
+    close_with(ws::close_code::going_away, "server shutting down");
 }
 
 void ws_session::leave_room() {
