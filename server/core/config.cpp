@@ -113,7 +113,7 @@ const std::vector<option>& table() {
         LR_INT_OPTION("handshake-timeout-ms", "LIVEROOM_HANDSHAKE_TIMEOUT_MS", handshake_timeout_ms, int, 100, 600000,
                       "100-600000", "HTTP request / WebSocket upgrade deadline (slowloris)"),
         LR_INT_OPTION("idle-timeout-ms", "LIVEROOM_IDLE_TIMEOUT_MS", idle_timeout_ms, int, 1000, 3600000,
-                      "1000-3600000", "WebSocket idle time before a ping; no pong by then closes"),
+                      "1000-3600000", "silence from a WebSocket client: a ping at half of it, dropped at all of it"),
         LR_INT_OPTION("max-frame-bytes", "LIVEROOM_MAX_FRAME_BYTES", max_frame_bytes, std::size_t, 256, 1024 * 1024,
                       "256-1048576", "largest client message (larger: close 1009)"),
         LR_INT_OPTION("max-body-bytes", "LIVEROOM_MAX_BODY_BYTES", max_body_bytes, std::size_t, 1024, 64 * 1024 * 1024,
