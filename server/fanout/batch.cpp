@@ -10,19 +10,27 @@ constexpr std::string_view newline = "\n";
 constexpr std::size_t max_keys = 256;
 }  // namespace
 
-void batch::add(std::string_view s) {
+void batch::add(std::string_view s, bool newline_follows) {
     if (!bufs_.empty()) {
-        bufs_.emplace_back(newline.data(), newline.size());
+        if (newline_follows_) {
+            // The last buffer is a frame, whose '\n' follows it in memory.
+            auto& last = bufs_.back();
+            last = boost::asio::const_buffer(last.data(), last.size() + 1);
+        } else {
+            bufs_.emplace_back(newline.data(), newline.size());
+        }
         bytes_ += 1;
     }
     bufs_.emplace_back(s.data(), s.size());
     bytes_ += s.size();
+    newline_follows_ = newline_follows;
 }
 
 batch::result batch::gather(feed* fp, std::uint64_t& cursor, std::string_view outbox, const batch_limits& limits) {
     bufs_.clear();
     pinned_.clear();
     bytes_ = 0;
+    newline_follows_ = false;
     stats_ = {};
     if (fp == nullptr) {
         if (!outbox.empty()) {
@@ -85,7 +93,7 @@ batch::result batch::gather(feed* fp, std::uint64_t& cursor, std::string_view ou
         }
         ++e.h->refs;  // pinned until release()
         pinned_.push_back(e.h);
-        add(e.h->f->bytes());
+        add(e.h->f->bytes(), true);
         ++stats_.frames;
     }
     if (dropping) {

@@ -61,13 +61,17 @@ class batch {
     void release(held_pool& pool) noexcept;
 
   private:
-    void add(std::string_view s);
+    // Appends `s`, after a '\n' when it is not the first. `newline_follows`:
+    // s is a frame's bytes, with its '\n' after them in memory (frame.hpp),
+    // so the next separator extends this buffer instead of adding one.
+    void add(std::string_view s, bool newline_follows = false);
     void release_pins() noexcept;
 
     std::vector<boost::asio::const_buffer> bufs_;
     std::vector<held*> pinned_;
     std::string marker_;
     std::size_t bytes_ = 0;
+    bool newline_follows_ = false;  // the last buffer is a frame's bytes
     stats stats_;
 };
 

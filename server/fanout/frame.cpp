@@ -10,9 +10,10 @@ std::atomic<std::int64_t> frame::live_{0};
 
 frame* frame::make(std::uint64_t seq, frame_class cls, std::uint8_t key, std::string_view bytes) {
     static_assert(alignof(frame) <= alignof(std::max_align_t));
-    void* mem = ::operator new(sizeof(frame) + bytes.size());
+    void* mem = ::operator new(sizeof(frame) + bytes.size() + 1);
     auto* f = new (mem) frame(seq, cls, key, static_cast<std::uint32_t>(bytes.size()));
     std::memcpy(f->data(), bytes.data(), bytes.size());
+    f->data()[bytes.size()] = '\n';  // the batch separator, so that a batch needs one buffer per frame
     live_.fetch_add(1, std::memory_order_relaxed);
     return f;
 }

@@ -1,5 +1,7 @@
 #include "server/net/ws_session.hpp"
 
+#include <array>
+#include <cerrno>
 #include <random>
 
 #include <boost/asio/bind_allocator.hpp>
@@ -7,6 +9,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/buffers_cat.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "protocol/text.hpp"
 #include "server/auth/jwt.hpp"
@@ -634,18 +639,51 @@ void ws_session::write_pending() {
 
 // One write: tx_head_ (control frames, then the message's header), then the
 // message itself when `with_message` (the batch's shared frames, not copied).
+// A plain socket is tried at once with one non-blocking sendmsg: most writes
+// fit the socket's buffer, and then there is no operation, no completion
+// handler and no trip through the io_context. What does not fit goes out
+// through an asynchronous write.
 void ws_session::start_write(bool with_message) {
     writing_ = true;
     write_has_message_ = with_message;
     write_started_ms_ = core::mono_ms();
-    auto done = bound(beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
-    if (with_message) {
-        asio::async_write(stream_,
-                          beast::buffers_cat(asio::const_buffer(tx_head_.data(), tx_head_.size()), batch_.buffers()),
-                          std::move(done));
-    } else {
-        asio::async_write(stream_, asio::const_buffer(tx_head_.data(), tx_head_.size()), std::move(done));
+    const asio::const_buffer head(tx_head_.data(), tx_head_.size());
+    const fanout::buffer_view message = with_message ? batch_.buffers() : fanout::buffer_view(nullptr, nullptr);
+    const auto all = beast::buffers_cat(head, message);
+    std::size_t sent = 0;
+    if (!stream_.is_tls()) {
+        constexpr std::size_t max_iov = 128;
+        std::array<iovec, max_iov> iov;
+        std::size_t count = 0;
+        std::size_t total = 0;
+        bool whole = true;
+        for (const asio::const_buffer b : all) {
+            if (count == max_iov) {
+                whole = false;
+                break;
+            }
+            if (b.size() != 0) {
+                iov[count++] = iovec{const_cast<void*>(b.data()), b.size()};
+                total += b.size();
+            }
+        }
+        msghdr msg{};
+        msg.msg_iov = iov.data();
+        msg.msg_iovlen = count;
+        const ssize_t n = ::sendmsg(stream_.plain().native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            on_write(boost::system::error_code(errno, boost::system::system_category()), 0);
+            return;
+        }
+        sent = n > 0 ? static_cast<std::size_t>(n) : 0;
+        if (whole && sent == total) {
+            on_write({}, sent);
+            return;
+        }
     }
+    beast::buffers_suffix<std::decay_t<decltype(all)>> rest(all);
+    rest.consume(sent);
+    asio::async_write(stream_, rest, bound(beast::bind_front_handler(&ws_session::on_write, shared_from_this())));
 }
 
 void ws_session::check_stall() {
@@ -658,11 +696,13 @@ void ws_session::check_stall() {
     }
 }
 
-void ws_session::on_write(boost::system::error_code ec, std::size_t bytes) {
+void ws_session::on_write(boost::system::error_code ec, std::size_t) {
     writing_ = false;
     fanout::batch::stats st;
+    std::size_t batch_bytes = 0;
     if (write_has_message_) {
         st = batch_.last();
+        batch_bytes = batch_.bytes();
         batch_.release(worker_.pool());
         if (inflight_outbox_.capacity() > keep_outbox_bytes) {
             // A welcome snapshot is a few KB: do not keep that per idle viewer.
@@ -705,7 +745,7 @@ void ws_session::on_write(boost::system::error_code ec, std::size_t bytes) {
             quiz_open_at_ = core::now_ms();
         }
         frames_sent.add();
-        bytes_sent.add(static_cast<std::int64_t>(bytes));
+        bytes_sent.add(static_cast<std::int64_t>(batch_bytes));
         deliveries.add(static_cast<std::int64_t>(st.frames));
         if (st.skipped != 0) {
             drops.add(static_cast<std::int64_t>(st.skipped));
