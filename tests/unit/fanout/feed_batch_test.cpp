@@ -38,6 +38,24 @@ TEST_CASE("a batch joins the outbox and every pending frame with newlines", "[fa
     CHECK(b.gather(&f, cursor, "", {}) == batch::result::empty);
 }
 
+TEST_CASE("a batch is one buffer per frame: each frame's separator is the '\\n' after it in memory", "[fanout]") {
+    ring r(16);
+    held_pool pool;
+    feed f(r, pool);
+    for (std::uint64_t s = 1; s <= 5; ++s) {
+        publish(r, s, frame_class::critical, "e" + std::to_string(s));
+    }
+    f.drain();
+    batch b;
+    std::uint64_t cursor = 1;
+    REQUIRE(b.gather(&f, cursor, "W", {}) == batch::result::ready);
+    CHECK(text_of(b) == "W\ne1\ne2\ne3\ne4\ne5");
+    CHECK(b.bytes() == text_of(b).size());
+    // The outbox, its separator, then five frames (the last without its '\n').
+    CHECK(std::distance(b.buffers().begin(), b.buffers().end()) == 7);
+    b.release(pool);
+}
+
 TEST_CASE("frames pinned by an in-flight write outlive their eviction from the window", "[fanout]") {
     const auto before = frame::live();
     {
