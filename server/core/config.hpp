@@ -35,7 +35,7 @@ struct config {
     std::size_t slow_hard_bytes = 1024 * 1024;
     std::size_t max_batch_bytes = 256 * 1024;
     int presence_interval_ms = 1000;
-    int fanout_max_delay_ms = 25;
+    int fanout_max_delay_ms = 100;
     int shutdown_timeout_ms = 3000;
     int max_connections = 19000;
     std::size_t snapshot_comments = 50;

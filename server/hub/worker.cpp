@@ -156,9 +156,17 @@ void worker::on_wake(room_runner& room) {
     schedule_pass(*lr);
 }
 
+bool worker::defer_to_pass(local_room& lr) {
+    if (lr.pass_running) {
+        lr.pass_again = true;  // it may be in the part this pass has served
+        return true;
+    }
+    return lr.pass_scheduled;
+}
+
 void worker::schedule_pass(local_room& lr) {
     const std::int64_t now = core::mono_ns();
-    const std::int64_t gap = std::min(lr.last_pass_ns, max_pass_delay_ns_);
+    const std::int64_t gap = std::min(4 * lr.last_pass_ns, max_pass_delay_ns_);
     const std::int64_t wait = lr.last_pass_start_ns + gap - now;
     if (wait <= 0) {
         run_pass(lr);

@@ -24,8 +24,7 @@ struct local_room {
     using timer_t = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
                                                       boost::asio::wait_traits<std::chrono::steady_clock>,
                                                       boost::asio::io_context::executor_type>;
-    local_room(fanout::ring& r, fanout::held_pool& pool, boost::asio::io_context& ioc)
-        : feed(r, pool) {
+    local_room(fanout::ring& r, fanout::held_pool& pool, boost::asio::io_context& ioc) : feed(r, pool) {
         pass_timer.emplace(ioc.get_executor());
     }
     fanout::feed feed;
@@ -82,6 +81,12 @@ class worker {
 
     // Worker thread only: the room published; drain and wake its members.
     void on_wake(room_runner& room);
+
+    // Worker thread only: a member finished a write and has room events left.
+    // While a pass runs or waits, the member takes them with that pass (or
+    // the one after it), so that under load writes follow the passes' pace,
+    // not each socket's: true. With no pass due it writes at once: false.
+    bool defer_to_pass(local_room& lr);
 
     // Worker thread only: the room reloaded at `last_seq` (after a failed write).
     void on_rewind(room_runner& room, std::uint64_t last_seq);

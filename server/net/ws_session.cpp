@@ -751,7 +751,14 @@ void ws_session::on_write(boost::system::error_code ec, std::size_t) {
             drops.add(static_cast<std::int64_t>(st.skipped));
         }
     }
-    // Everything that arrived meanwhile goes out now, as one message.
+    // Everything that arrived meanwhile goes out as one message: private
+    // replies now; room events now too, unless a delivery pass is running or
+    // waiting, which takes them (worker::defer_to_pass).
+    if (outbox_.empty() && control_.empty() && local_ != nullptr && local_->feed.head() >= cursor_ &&
+        worker_.defer_to_pass(*local_)) {
+        account();
+        return;
+    }
     kick();
 }
 

@@ -39,6 +39,7 @@ struct pass_fixture {
     std::unique_ptr<hub::hub> h;
     std::shared_ptr<hub::room_runner> room;
     hub::worker* w = nullptr;
+    hub::local_room* local = nullptr;
     std::vector<std::unique_ptr<counting_member>> members;
     std::uint64_t seq = 0;
 
@@ -58,7 +59,7 @@ struct pass_fixture {
     counting_member& add() {
         members.push_back(std::make_unique<counting_member>());
         auto& m = *members.back();
-        w->subscribe(*room, m);
+        local = &w->subscribe(*room, m);
         m.subscribed = true;
         return m;
     }
@@ -135,4 +136,19 @@ TEST_CASE("an event published while a sliced pass runs gets a pass of its own", 
     for (auto& m : f.members) {
         CHECK(m->served == 2);
     }
+}
+
+TEST_CASE(
+    "a write that completes while a pass is under way leaves its events to a pass; with none due it writes at once",
+    "[hub]") {
+    pass_fixture f(hub::worker::pass_slice * 3);
+    CHECK_FALSE(f.w->defer_to_pass(*f.local));  // no pass due: the member writes itself
+    f.publish();
+    REQUIRE(f.at(0).served == 1);
+    // Between slices, member 0 (already served) finishes a write with events
+    // left: they wait for a pass, so another pass must follow this one.
+    CHECK(f.w->defer_to_pass(*f.local));
+    REQUIRE(f.run_until_served(2));
+    CHECK(f.at(0).served == 2);
+    CHECK_FALSE(f.w->defer_to_pass(*f.local));  // all passes done
 }
