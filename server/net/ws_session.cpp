@@ -235,13 +235,7 @@ void ws_session::on_read_error(boost::system::error_code) {
         close_socket();  // the client ended after our close frame
         return;
     }
-    closing_ = true;
-    close_after_ = false;
-    leave_room();
-    account();
-    if (!writing_) {
-        close_socket();
-    }
+    drop();
 }
 
 bool ws_session::on_bytes() {
@@ -337,12 +331,7 @@ void ws_session::check_idle(std::int64_t now_ms) {
     }
     const std::int64_t idle = hub_.config().idle_timeout_ms;
     if (now_ms - last_rx_ms_ >= idle) {
-        // Nothing from the client, not even a pong: the peer is gone.
-        closing_ = true;
-        close_after_ = false;
-        leave_room();
-        account();
-        close_socket();
+        drop();  // nothing from the client, not even a pong: the peer is gone
         return;
     }
     if (!ping_sent_ && now_ms - last_rx_ms_ >= idle / 2) {
@@ -717,11 +706,7 @@ void ws_session::on_write(boost::system::error_code ec, std::size_t) {
         tx_head_.clear();
     }
     if (ec) {
-        closing_ = true;
-        close_after_ = false;
-        leave_room();
-        account();
-        close_socket();
+        drop();
         return;
     }
     if (close_sent_) {
@@ -802,6 +787,15 @@ void ws_session::end_connection() {
     });
     stream_.tls().async_shutdown(
         bound([self = shared_from_this()](boost::system::error_code) { self->close_socket(); }));
+}
+
+// Ends the connection without a close frame: the peer is gone or broke it.
+void ws_session::drop() {
+    closing_ = true;
+    close_after_ = false;
+    leave_room();
+    account();
+    close_socket();
 }
 
 // Ends the TCP connection at once; pending operations complete with errors

@@ -81,6 +81,7 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
     void on_write(boost::system::error_code ec, std::size_t bytes);
     void close_with(std::uint16_t code, std::string_view reason);
     void close_socket();
+    void drop();
     void end_connection();
     void leave_room();
     void write_pending();
