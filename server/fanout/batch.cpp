@@ -11,24 +11,35 @@ constexpr std::size_t max_keys = 256;
 }  // namespace
 
 void batch::add(std::string_view s, bool newline_follows) {
-    if (!bufs_.empty()) {
+    if (!bufs().empty()) {
         if (newline_follows_) {
             // The last buffer is a frame, whose '\n' follows it in memory.
-            auto& last = bufs_.back();
+            auto& last = bufs().back();
             last = boost::asio::const_buffer(last.data(), last.size() + 1);
         } else {
-            bufs_.emplace_back(newline.data(), newline.size());
+            bufs().emplace_back(newline.data(), newline.size());
         }
         bytes_ += 1;
     }
-    bufs_.emplace_back(s.data(), s.size());
+    bufs().emplace_back(s.data(), s.size());
     bytes_ += s.size();
     newline_follows_ = newline_follows;
 }
 
 batch::result batch::gather(feed* fp, std::uint64_t& cursor, std::string_view outbox, const batch_limits& limits) {
-    bufs_.clear();
-    pinned_.clear();
+    const result r = fill(fp, cursor, outbox, limits);
+    if (r != result::ready && fp != nullptr) {
+        fp->pool().give_lists(lists_);  // nothing to write: an idle session holds no lists
+    }
+    return r;
+}
+
+batch::result batch::fill(feed* fp, std::uint64_t& cursor, std::string_view outbox, const batch_limits& limits) {
+    if (fp != nullptr && lists_.bufs.capacity() == 0) {
+        fp->pool().take_lists(lists_);
+    }
+    bufs().clear();
+    lists_.pinned.clear();
     bytes_ = 0;
     newline_follows_ = false;
     stats_ = {};
@@ -36,7 +47,7 @@ batch::result batch::gather(feed* fp, std::uint64_t& cursor, std::string_view ou
         if (!outbox.empty()) {
             add(outbox);
         }
-        return bufs_.empty() ? result::empty : result::ready;
+        return bufs().empty() ? result::empty : result::ready;
     }
     feed& f = *fp;
     const std::uint64_t head = f.head();
@@ -47,7 +58,7 @@ batch::result batch::gather(feed* fp, std::uint64_t& cursor, std::string_view ou
         add(outbox);
     }
     if (cursor > head) {
-        return bufs_.empty() ? result::empty : result::ready;
+        return bufs().empty() ? result::empty : result::ready;
     }
     if (f.critical_bytes_from(cursor) > limits.hard_lag_bytes) {
         return result::resync;
@@ -71,7 +82,7 @@ batch::result batch::gather(feed* fp, std::uint64_t& cursor, std::string_view ou
     std::size_t marker_at = 0;
     if (dropping) {
         add(std::string_view{});
-        marker_at = bufs_.size() - 1;
+        marker_at = bufs().size() - 1;
     }
     std::uint64_t first_skipped = 0;
     std::uint64_t s = cursor;
@@ -92,7 +103,7 @@ batch::result batch::gather(feed* fp, std::uint64_t& cursor, std::string_view ou
             stats_.marked = true;
         }
         ++e.h->refs;  // pinned until release()
-        pinned_.push_back(e.h);
+        lists_.pinned.push_back(e.h);
         add(e.h->f->bytes(), true);
         ++stats_.frames;
     }
@@ -108,40 +119,39 @@ batch::result batch::gather(feed* fp, std::uint64_t& cursor, std::string_view ou
             r = std::to_chars(num, num + sizeof num, s - 1);
             marker_.append(num, r.ptr);
             marker_.push_back('}');
-            bufs_[marker_at] = boost::asio::const_buffer(marker_.data(), marker_.size());
+            bufs()[marker_at] = boost::asio::const_buffer(marker_.data(), marker_.size());
             bytes_ += marker_.size();
         } else {
             // Nothing skipped: drop the placeholder and one separator beside it.
-            const auto at = bufs_.begin() + static_cast<std::ptrdiff_t>(marker_at);
+            const auto at = bufs().begin() + static_cast<std::ptrdiff_t>(marker_at);
             if (marker_at > 0) {
-                bufs_.erase(at - 1, at + 1);
+                bufs().erase(at - 1, at + 1);
                 bytes_ -= 1;
-            } else if (bufs_.size() > 1) {
-                bufs_.erase(at, at + 2);
+            } else if (bufs().size() > 1) {
+                bufs().erase(at, at + 2);
                 bytes_ -= 1;
             } else {
-                bufs_.clear();
+                bufs().clear();
             }
         }
     }
     cursor = s;
-    return bufs_.empty() ? result::empty : result::ready;
+    return bufs().empty() ? result::empty : result::ready;
 }
 
 void batch::release(held_pool& pool) noexcept {
-    for (held* h : pinned_) {
+    for (held* h : lists_.pinned) {
         pool.unref(h);
     }
-    pinned_.clear();
-    bufs_.clear();
+    pool.give_lists(lists_);
 }
 
 void batch::release_pins() noexcept {
-    for (held* h : pinned_) {
+    for (held* h : lists_.pinned) {
         --h->refs;  // never the last reference: the feed window still holds it
     }
-    pinned_.clear();
-    bufs_.clear();
+    lists_.pinned.clear();
+    bufs().clear();
 }
 
 }  // namespace liveroom::fanout

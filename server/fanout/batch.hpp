@@ -53,11 +53,12 @@ class batch {
     // or its critical lag exceeds the hard bound.
     result gather(feed* f, std::uint64_t& cursor, std::string_view outbox, const batch_limits& limits);
 
-    buffer_view buffers() const noexcept { return {bufs_.data(), bufs_.data() + bufs_.size()}; }
+    buffer_view buffers() const noexcept { return {bufs().data(), bufs().data() + bufs().size()}; }
     std::size_t bytes() const noexcept { return bytes_; }
     const stats& last() const noexcept { return stats_; }
 
-    // After the write completed (or failed): unpins the frames.
+    // After the write completed (or failed): unpins the frames and gives the
+    // lists back to the pool.
     void release(held_pool& pool) noexcept;
 
   private:
@@ -65,10 +66,13 @@ class batch {
     // s is a frame's bytes, with its '\n' after them in memory (frame.hpp),
     // so the next separator extends this buffer instead of adding one.
     void add(std::string_view s, bool newline_follows = false);
+    result fill(feed* f, std::uint64_t& cursor, std::string_view outbox, const batch_limits& limits);
     void release_pins() noexcept;
 
-    std::vector<boost::asio::const_buffer> bufs_;
-    std::vector<held*> pinned_;
+    std::vector<boost::asio::const_buffer>& bufs() noexcept { return lists_.bufs; }
+    const std::vector<boost::asio::const_buffer>& bufs() const noexcept { return lists_.bufs; }
+
+    batch_lists lists_;  // from the worker's pool while a write is in flight
     std::string marker_;
     std::size_t bytes_ = 0;
     bool newline_follows_ = false;  // the last buffer is a frame's bytes

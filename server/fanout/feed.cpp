@@ -21,6 +21,28 @@ held* held_pool::take(frame* f) {
     return h;
 }
 
+void held_pool::take_lists(batch_lists& into) {
+    if (spare_lists_.empty()) {
+        return;  // the batch grows its own, given back after its write
+    }
+    std::swap(into, spare_lists_.back());
+    spare_lists_.pop_back();
+}
+
+void held_pool::give_lists(batch_lists& from) noexcept {
+    from.bufs.clear();
+    from.pinned.clear();
+    if (from.bufs.capacity() == 0 && from.pinned.capacity() == 0) {
+        return;
+    }
+    try {
+        spare_lists_.push_back(std::move(from));
+    } catch (...) {
+        // No room to keep them: they are freed with `from`.
+    }
+    from = batch_lists{};
+}
+
 void held_pool::unref(held* h) noexcept {
     if (--h->refs == 0) {
         h->f->release();

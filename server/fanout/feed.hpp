@@ -4,6 +4,8 @@
 #include <memory>
 #include <vector>
 
+#include <boost/asio/buffer.hpp>
+
 #include "server/fanout/frame.hpp"
 #include "server/fanout/ring.hpp"
 
@@ -17,7 +19,16 @@ struct held {
     std::uint32_t refs = 0;
 };
 
-// Worker-local free list of `held` records: no allocation after warm-up.
+// The lists a batch fills for one write: its buffers and the frames it pins.
+// Recycled through held_pool, so that a session holds them only while it
+// writes, and their capacity, grown by the largest batches, is reused.
+struct batch_lists {
+    std::vector<boost::asio::const_buffer> bufs;
+    std::vector<held*> pinned;
+};
+
+// Worker-local free lists of `held` records and of batch lists: no
+// allocation after warm-up.
 class held_pool {
   public:
     held_pool() = default;
@@ -30,7 +41,13 @@ class held_pool {
 
     std::size_t outstanding() const noexcept { return outstanding_; }
 
+    // Swaps a recycled pair of lists into `into` (empty, with capacity).
+    void take_lists(batch_lists& into);
+    // Takes `from`'s lists back, cleared; `from` is left without capacity.
+    void give_lists(batch_lists& from) noexcept;
+
   private:
+    std::vector<batch_lists> spare_lists_;
     std::vector<held*> free_;
     std::vector<std::unique_ptr<held[]>> blocks_;
     std::size_t outstanding_ = 0;

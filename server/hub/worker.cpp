@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 
 #include "server/core/alloc_stats.hpp"
@@ -175,13 +176,16 @@ void worker::schedule_pass(local_room& lr) {
     lr.pass_scheduled = true;
     delayed_passes.add();
     lr.pass_timer->expires_after(std::chrono::nanoseconds(wait));
-    lr.pass_timer->async_wait([this, plr = &lr](const boost::system::error_code& ec) {
-        plr->pass_scheduled = false;
-        if (!ec) {
-            plr->feed.drain();
-            run_pass(*plr);
-        }
-    });
+    // Through the worker's handler memory, like the sessions' operations: a
+    // delayed pass allocates nothing after warm-up.
+    lr.pass_timer->async_wait(boost::asio::bind_allocator(core::handler_allocator<char>(handler_memory_),
+                                                          [this, plr = &lr](const boost::system::error_code& ec) {
+                                                              plr->pass_scheduled = false;
+                                                              if (!ec) {
+                                                                  plr->feed.drain();
+                                                                  run_pass(*plr);
+                                                              }
+                                                          }));
 }
 
 void worker::run_pass(local_room& lr) {
@@ -207,10 +211,11 @@ void worker::continue_pass(local_room& lr) {
     }
     lr.pass_busy_ns += core::mono_ns() - start;
     if (lr.pass_pos < lr.members.size()) {
-        boost::asio::post(ioc_, [this, plr = &lr] {
-            plr->feed.drain();  // events published meanwhile reach the rest of this pass too
-            continue_pass(*plr);
-        });
+        boost::asio::post(
+            ioc_, boost::asio::bind_allocator(core::handler_allocator<char>(handler_memory_), [this, plr = &lr] {
+                plr->feed.drain();  // events published meanwhile reach the rest of this pass too
+                continue_pass(*plr);
+            }));
         return;
     }
     lr.pass_pos = 0;

@@ -42,8 +42,9 @@ TEST_CASE("a batch is one buffer per frame: each frame's separator is the '\\n' 
     ring r(16);
     held_pool pool;
     feed f(r, pool);
+    const char* const bodies[] = {"e1", "e2", "e3", "e4", "e5"};
     for (std::uint64_t s = 1; s <= 5; ++s) {
-        publish(r, s, frame_class::critical, "e" + std::to_string(s));
+        publish(r, s, frame_class::critical, bodies[s - 1]);
     }
     f.drain();
     batch b;
