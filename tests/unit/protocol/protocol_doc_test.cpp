@@ -1,12 +1,12 @@
 // Keeps protocol/PROTOCOL.md honest: every `json request` example decodes,
 // every `json event` example is one JSON object with a type.
-#include <catch2/catch.hpp>
-#include <rapidjson/document.h>
-
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
 
 #include "protocol/decode.hpp"
 
