@@ -45,6 +45,7 @@ class held_pool {
     void take_lists(batch_lists& into);
     // Takes `from`'s lists back, cleared; `from` is left without capacity.
     void give_lists(batch_lists& from) noexcept;
+    std::size_t spare_lists() const noexcept { return spare_lists_.size(); }
 
   private:
     std::vector<batch_lists> spare_lists_;

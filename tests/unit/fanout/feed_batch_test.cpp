@@ -57,6 +57,26 @@ TEST_CASE("a batch is one buffer per frame: each frame's separator is the '\\n' 
     b.release(pool);
 }
 
+TEST_CASE("a batch borrows its lists from the worker's pool for one write: an idle session holds none", "[fanout]") {
+    ring r(16);
+    held_pool pool;
+    feed f(r, pool);
+    publish(r, 1, frame_class::critical, "A");
+    f.drain();
+    batch b;
+    std::uint64_t cursor = 1;
+    REQUIRE(b.gather(&f, cursor, "", {}) == batch::result::ready);
+    b.release(pool);
+    CHECK(pool.spare_lists() == 1);  // given back after the write
+    batch other;
+    std::uint64_t other_cursor = 1;
+    REQUIRE(other.gather(&f, other_cursor, "", {}) == batch::result::ready);
+    CHECK(pool.spare_lists() == 0);  // reused, not allocated anew
+    other.release(pool);
+    CHECK(b.gather(&f, cursor, "", {}) == batch::result::empty);
+    CHECK(pool.spare_lists() == 1);  // nothing to write: not kept
+}
+
 TEST_CASE("frames pinned by an in-flight write outlive their eviction from the window", "[fanout]") {
     const auto before = frame::live();
     {
