@@ -19,9 +19,10 @@ inline constexpr std::uint8_t mark_key = 4;
 
 // One room event, serialized once: an immutable byte buffer shared by every
 // delivery, followed in memory by a '\n' that bytes() does not include (a
-// batch that sends this frame and then another sends bytes_nl(), one
-// buffer instead of two). Allocated in one block (header + bytes) and reference counted
-// with the ring's split count (see ring.hpp); never copied.
+// batch extends a frame's buffer over it to separate the next frame: one
+// buffer per frame, see batch::add). Allocated in one block (header + bytes)
+// and reference counted with the ring's split count (see ring.hpp); never
+// copied.
 class frame {
   public:
     static frame* make(std::uint64_t seq, frame_class cls, std::uint8_t key, std::string_view bytes);
@@ -30,8 +31,6 @@ class frame {
     frame_class cls() const noexcept { return cls_; }
     std::uint8_t key() const noexcept { return key_; }
     std::string_view bytes() const noexcept { return {data(), size_}; }
-    // The bytes and the '\n' after them.
-    std::string_view bytes_nl() const noexcept { return {data(), size_ + std::size_t{1}}; }
     std::uint32_t size() const noexcept { return size_; }
 
     // Drops one reference taken through ring::acquire; frees at zero.

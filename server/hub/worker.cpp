@@ -107,13 +107,6 @@ void worker::unsubscribe(room_runner& room, member& m) {
     v.pop_back();
 }
 
-// A wake drains the room's new events into this worker's feed, then runs a
-// delivery pass: every idle member writes all it has not yet sent. Under
-// load a pass is held back so that it starts no sooner than the last pass's
-// own duration after that pass began (capped by --fanout-max-delay-ms):
-// events that arrive meanwhile go out in the same write, so the number of
-// writes per second stays bounded while the batch per write grows. A light
-// room (fast passes) is served at once.
 void worker::on_rewind(room_runner& room, std::uint64_t last_seq) {
     if (local_room* lr = find(room)) {
         const auto members = lr->members;  // a member may leave while told
@@ -141,6 +134,13 @@ void worker::on_unavailable(room_runner& room) {
     }
 }
 
+// A wake drains the room's new events into this worker's feed, then runs a
+// delivery pass: every idle member writes all it has not yet sent. Under
+// load a pass is held back so that it starts no sooner than pass_gap_factor
+// times the last pass's own duration after that pass began (capped by
+// --fanout-max-delay-ms): events that arrive meanwhile go out in the same
+// write, so the number of writes per second stays bounded while the batch
+// per write grows. A light room (fast passes) is served at once.
 void worker::on_wake(room_runner& room) {
     local_room* lr = find(room);
     if (lr == nullptr) {
@@ -167,7 +167,7 @@ bool worker::defer_to_pass(local_room& lr) {
 
 void worker::schedule_pass(local_room& lr) {
     const std::int64_t now = core::mono_ns();
-    const std::int64_t gap = std::min(4 * lr.last_pass_ns, max_pass_delay_ns_);
+    const std::int64_t gap = std::min(pass_gap_factor * lr.last_pass_ns, max_pass_delay_ns_);
     const std::int64_t wait = lr.last_pass_start_ns + gap - now;
     if (wait <= 0) {
         run_pass(lr);

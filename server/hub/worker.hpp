@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -64,6 +65,10 @@ class worker {
     fanout::held_pool& pool() noexcept { return pool_; }
     // Completion-handler memory for this thread's socket operations.
     core::handler_pool& handler_memory() noexcept { return handler_memory_; }
+    // The buffer a session on this thread reads into while it holds no
+    // partial frame (ws_session::release_rx): no allocation per read, no
+    // read memory per idle connection. Empty while a session borrows it.
+    std::string& read_scratch() noexcept { return read_scratch_; }
 
     // Bytes this worker thread allocated so far (jemalloc), 0 without it.
     // Read from other threads for /metrics: a monotonic counter, torn reads
@@ -99,6 +104,11 @@ class worker {
     // worker's other handlers run (acks, reads, joins), so a pass over
     // thousands of connections never holds them back for its whole length.
     static constexpr std::size_t pass_slice = 256;
+    // Under load, passes start at most every this many times the last pass's
+    // busy time (so they take at most a quarter of the thread): each write
+    // carries more events, and loopback TCP's cost is per write, not per
+    // byte (bench/RESULTS.md, "The floor").
+    static constexpr std::int64_t pass_gap_factor = 4;
 
   private:
     local_room* find(room_runner& room);
@@ -112,6 +122,7 @@ class worker {
     const std::int64_t max_pass_delay_ns_;
     fanout::held_pool pool_;
     core::handler_pool handler_memory_;
+    std::string read_scratch_;
     std::vector<std::unique_ptr<local_room>> rooms_;  // by room index
     boost::asio::io_context ioc_{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
