@@ -193,13 +193,16 @@ void ws_session::on_readable(boost::system::error_code ec) {
     }
     constexpr int max_reads = 16;
     for (int i = 0; i < max_reads; ++i) {
+        if (rx_.capacity() == 0) {
+            rx_.swap(worker_.read_scratch());  // borrowed while rx_ holds bytes (release_rx)
+        }
         const std::size_t have = rx_.size();
         rx_.resize(have + plain_read_bytes);
         const std::size_t n = stream_.plain().read_some(asio::buffer(rx_.data() + have, plain_read_bytes), ec);
         rx_.resize(have + n);
         if (ec == asio::error::would_block || ec == asio::error::try_again) {
             if (rx_.empty()) {
-                std::string().swap(rx_);  // nothing held while idle
+                release_rx();  // nothing held while idle
             }
             do_read();
             return;
@@ -230,7 +233,7 @@ void ws_session::on_read(boost::system::error_code ec, std::size_t bytes) {
 // End of stream, a reset, or the socket closed under the read.
 void ws_session::on_read_error(boost::system::error_code) {
     read_done_ = true;
-    std::string().swap(rx_);
+    release_rx();
     if (closing_ && close_sent_) {
         close_socket();  // the client ended after our close frame
         return;
@@ -285,14 +288,25 @@ bool ws_session::on_bytes() {
         }
     }
     if (read_done_) {
-        std::string().swap(rx_);
+        release_rx();
         return false;
     }
     rx_.erase(0, pos);
-    if (rx_.empty() && rx_.capacity() > keep_outbox_bytes) {
-        std::string().swap(rx_);  // a large message's room is not kept while idle
+    if (rx_.empty()) {
+        release_rx();  // no partial frame: the buffer is not kept per connection
     }
     return true;
+}
+
+// rx_ holds no bytes: its buffer goes back to the worker's read scratch
+// (when larger than what the scratch has), else it is freed.
+void ws_session::release_rx() {
+    rx_.clear();
+    std::string& scratch = worker_.read_scratch();
+    if (scratch.capacity() < rx_.capacity()) {
+        scratch.swap(rx_);
+    }
+    std::string().swap(rx_);
 }
 
 void ws_session::on_message(std::string_view text, bool is_text) {
@@ -646,15 +660,17 @@ void ws_session::start_write(bool with_message) {
         std::size_t count = 0;
         std::size_t total = 0;
         bool whole = true;
-        for (const asio::const_buffer b : all) {
+        const auto put = [&](const asio::const_buffer& b) {
             if (count == max_iov) {
                 whole = false;
-                break;
-            }
-            if (b.size() != 0) {
+            } else if (b.size() != 0) {
                 iov[count++] = iovec{const_cast<void*>(b.data()), b.size()};
                 total += b.size();
             }
+        };
+        put(head);
+        for (const asio::const_buffer& b : message) {
+            put(b);
         }
         msghdr msg{};
         msg.msg_iov = iov.data();

@@ -69,6 +69,7 @@ class ws_session : public hub::member, public hub::mod_listener, public std::ena
     void on_read_error(boost::system::error_code ec);
     // Handles every complete frame in rx_; false once the connection is done.
     bool on_bytes();
+    void release_rx();
     void on_message(std::string_view text, bool is_text);
     void on_hello_timeout(boost::system::error_code ec);
     void handle(protocol::request&& r);

@@ -550,3 +550,32 @@ TEST_CASE(
         CHECK(ack->type() == "ack");
     }
 }
+
+TEST_CASE("a frame cut between two reads is completed later, while other connections on the same thread are read",
+          "[integration][ws_framing][partial]") {
+    // Each worker reads into one shared buffer that a connection keeps only
+    // while it holds part of a frame: the part must survive other
+    // connections' reads, and must not leak into them.
+    server_process server;
+    raw_ws a(server.port());
+    a.upgrade();
+    const std::string frame = client_frame(op_text, hello("cut"));
+    const std::size_t cut = frame.size() / 2;
+    // A whole ping and half the hello in one write; the pong shows that the
+    // server has read that write.
+    REQUIRE(a.write(client_frame(op_ping, "p") + frame.substr(0, cut)));
+    auto pong = a.read_frame(5s);
+    REQUIRE(pong);
+    CHECK(pong->op == op_pong);
+    // Connections are spread over the worker threads in turn: two more cover
+    // a's thread whatever their number (2 here).
+    for (const char* name : {"other1", "other2"}) {
+        raw_ws b(server.port());
+        b.upgrade(client_frame(op_text, hello(name)));
+        const json welcome = raw_ws::expect_welcome(b);
+        CHECK(welcome.str("you.name") == std::optional<std::string>(name));
+    }
+    REQUIRE(a.write(frame.substr(cut)));
+    const json welcome = raw_ws::expect_welcome(a);
+    CHECK(welcome.str("you.name") == std::optional<std::string>("cut"));
+}
