@@ -622,7 +622,10 @@ void ws_session::write_pending() {
     const fanout::batch_limits limits{cfg.max_batch_bytes, cfg.slow_soft_bytes, cfg.slow_hard_bytes};
     const auto r = batch_.gather(local_ != nullptr ? &local_->feed : nullptr, cursor_, inflight_outbox_, limits);
     if (r == fanout::batch::result::resync) {
-        control_.swap(tx_head_);  // still to go, before the close frame
+        // Still to go, before the close frame: the control frames and the
+        // private messages (an ack must not be lost to a resync).
+        control_.swap(tx_head_);
+        outbox_.swap(inflight_outbox_);
         resyncs.add();
         close_with(ws::close_code::try_again_later, "too slow: reconnect with since");
         return;
